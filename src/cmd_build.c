@@ -1,0 +1,135 @@
+/* exaudit build: what a build number is and what it is exposed to. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "host.h"
+#include "kb.h"
+#include "out/summary.h"
+#include "out/term.h"
+#include "util.h"
+
+#define LINE_MAX_BUILD 1024
+
+typedef struct build_opts {
+    bool json;
+    bool verbose;
+    bool color;
+    const ex_kb *kb;
+    int64_t today;
+    int vulnerable;
+    int invalid;
+} build_opts;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: exaudit build [options] [BUILD...]\n\n"
+            "Look up Exchange builds: product, CU, security update, support status, the\n"
+            "status of every known CVE, and the shortest update path. Without BUILD\n"
+            "arguments (or with '-'), builds are read from standard input, one per line.\n\n"
+            "Accepted forms: 15.1.2176.9  15.01.2176.009  15.1.2176 (CU only)\n"
+            "  Exchange/15.02.0858.002  'Version 15.1 (Build 2176.9)'  14.3.123.4  owaVer=15.2.858.2\n\n"
+            "Options:\n"
+            "  --json        one JSON object per build (schema: docs/schema.md)\n"
+            "  -v, --verbose one line per CVE instead of one per family\n"
+            "  --data DIR    use the knowledge-base bundle installed in DIR\n"
+            "  -h, --help    this text\n\n"
+            "Exit status: 0 nothing vulnerable, 1 a build is vulnerable, 2 usage error or\n"
+            "unparsable build, 3 runtime error.\n");
+}
+
+static void print_error(build_opts *o, const char *input, const char *msg)
+{
+    o->invalid++;
+    if (o->json) {
+        json_t *j = json_pack("{s:s, s:s}", "input", input, "error", msg);
+        json_dumpf(j, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+        json_decref(j);
+    } else {
+        fprintf(stderr, "exaudit build: '%s': %s\n", input, msg);
+    }
+}
+
+static int lookup(build_opts *o, const char *input)
+{
+    ex_facts facts = {.today = o->today, .have_version = true, .version_evidence = "command line"};
+    int err = ex_version_parse_str(input, &facts.version);
+    if (err) {
+        print_error(o, input, ex_version_strerror(err));
+        return 0;
+    }
+    ex_assessment a;
+    if (ex_assess(o->kb, &facts, &a) != 0)
+        return -1;
+    o->vulnerable += a.worst == EX_STATUS_VULNERABLE;
+    if (o->json) {
+        json_t *j = ex_host_json(&a);
+        json_object_set_new(j, "input", json_string(input));
+        json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(j);
+    } else {
+        ex_summary_opts so = {.color = o->color, .verbose = o->verbose};
+        ex_print_assessment(stdout, input, &a, &so);
+        fputc('\n', stdout);
+    }
+    ex_assessment_free(&a);
+    return 0;
+}
+
+/* Builds on stdin, one per line; an overlong line is an error, not a crash. */
+static int lookup_stdin(build_opts *o)
+{
+    char line[LINE_MAX_BUILD];
+    while (fgets(line, sizeof line, stdin)) {
+        size_t n = strlen(line);
+        if (n == sizeof line - 1 && line[n - 1] != '\n') {
+            int c;
+            while ((c = getchar()) != EOF && c != '\n')
+                ;
+            print_error(o, "(overlong line)", "line longer than 1023 bytes");
+            continue;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[strspn(line, " \t")] == '\0')
+            continue;
+        if (lookup(o, line) != 0)
+            return -1;
+    }
+    return ferror(stdin) ? -1 : 0;
+}
+
+int cmd_build(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'}, {"verbose", no_argument, NULL, 'v'},
+        {"data", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
+    build_opts o = {.color = ex_use_color(stdout), .today = ex_today_days()};
+    const char *data_dir = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': o.json = true; break;
+        case 'v': o.verbose = true; break;
+        case 'd': data_dir = optarg; break;
+        case 'h': usage(stdout); return EXIT_NOTHING_FOUND;
+        default: return ex_usage_error("build", "unknown option");
+        }
+    }
+    o.kb = ex_cli_kb(data_dir);
+    int rc = 0;
+    if (optind == argc || (optind + 1 == argc && !strcmp(argv[optind], "-")))
+        rc = lookup_stdin(&o);
+    else
+        for (int i = optind; i < argc && rc == 0; i++)
+            rc = lookup(&o, argv[i]);
+    if (rc != 0 || fflush(stdout) != 0)
+        return ex_runtime_error("build", "output or memory error");
+    if (o.vulnerable)
+        return EXIT_FOUND;
+    return o.invalid ? EXIT_USAGE : EXIT_NOTHING_FOUND;
+}
