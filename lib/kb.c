@@ -142,6 +142,17 @@ int ex_kb_data_dir(const char *data_dir, char *out, size_t outlen)
     return (n < 0 || (size_t)n >= outlen) ? -1 : 0;
 }
 
+/* Opened bundles live until exit, like the built-in tables; keeping them
+ * reachable here says so to leak checkers. */
+static const ex_kb *keep(ex_kb *kb)
+{
+    static ex_kb *opened[16];
+    static size_t nopened;
+    if (nopened < EX_ARRAY_LEN(opened))
+        opened[nopened++] = kb;
+    return kb;
+}
+
 const ex_kb *ex_kb_open(const char *data_dir, char *warn, size_t warnlen)
 {
     char dir[4096], path[4200], err[512];
@@ -168,7 +179,7 @@ const ex_kb *ex_kb_open(const char *data_dir, char *warn, size_t warnlen)
         ex_kb_free(kb); /* the binary is newer than the installed bundle */
         return ex_kb_builtin();
     }
-    return kb; /* lives until exit, like the built-in tables */
+    return keep(kb);
 }
 
 static int mkdir_p(const char *dir)
