@@ -4,108 +4,146 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
-
-static json_t *version_json(const ex_version *v)
+static void version_member(ex_jsonw *w, const char *key, const ex_version *v)
 {
     char buf[EX_VERSION_STRLEN];
     ex_version_format(v, buf, sizeof buf);
-    return json_string(buf);
+    ex_jsonw_kstr(w, key, buf);
 }
 
-json_t *ex_build_json(const ex_assessment *a)
+static void write_build(ex_jsonw *w, const ex_assessment *a)
 {
-    if (!a->have_version)
-        return json_null();
+    if (!a->have_version) {
+        ex_jsonw_null(w);
+        return;
+    }
     char lng[EX_VERSION_STRLEN];
     ex_version_format_long(&a->version, lng, sizeof lng);
     const ex_kb_build *r = a->row;
     bool exact = a->precision == EX_PRECISION_SU;
-    json_t *b = json_object();
-    json_object_set_new(b, "version", version_json(&a->version));
-    json_object_set_new(b, "version_long", json_string(lng));
-    json_object_set_new(b, "precision", json_string(ex_precision_name(a->precision)));
-    json_object_set_new(b, "product", str_or_null(a->product_name));
-    json_object_set_new(b, "product_code", json_string(ex_product_code(a->product)));
-    json_object_set_new(b, "cu", str_or_null(a->cu_row ? a->cu_row->cu : NULL));
+    ex_jsonw_obj(w);
+    version_member(w, "version", &a->version);
+    ex_jsonw_kstr(w, "version_long", lng);
+    ex_jsonw_kstr(w, "precision", ex_precision_name(a->precision));
+    ex_jsonw_kstr_or_null(w, "product", a->product_name);
+    ex_jsonw_kstr(w, "product_code", ex_product_code(a->product));
+    ex_jsonw_kstr_or_null(w, "cu", a->cu_row ? a->cu_row->cu : NULL);
     /* Only an exact match names the installed update and its date. */
-    json_object_set_new(b, "update", str_or_null(exact ? r->update : NULL));
-    json_object_set_new(b, "release_date", str_or_null(exact ? r->date : NULL));
-    json_object_set_new(b, "kb", str_or_null(exact ? r->kb : NULL));
-    json_object_set_new(b, "nearest_known", a->precision == EX_PRECISION_APPROX && r ? version_json(&r->version)
-                                                                                      : json_null());
-    json_object_set_new(b, "newer_than_kb", json_boolean(a->newer_than_kb));
-    json_object_set_new(b, "note", str_or_null(a->build_note));
-    return b;
+    ex_jsonw_kstr_or_null(w, "update", exact ? r->update : NULL);
+    ex_jsonw_kstr_or_null(w, "release_date", exact ? r->date : NULL);
+    ex_jsonw_kstr_or_null(w, "kb", exact ? r->kb : NULL);
+    if (a->precision == EX_PRECISION_APPROX && r)
+        version_member(w, "nearest_known", &r->version);
+    else
+        ex_jsonw_kstr(w, "nearest_known", NULL);
+    ex_jsonw_key(w, "newer_than_kb");
+    ex_jsonw_bool(w, a->newer_than_kb);
+    ex_jsonw_kstr_or_null(w, "note", a->build_note);
+    ex_jsonw_end_obj(w);
 }
 
-json_t *ex_cve_json(const ex_cve_verdict *v)
+static void write_cve(ex_jsonw *w, const ex_cve_verdict *v)
 {
-    json_t *c = json_object();
-    json_object_set_new(c, "id", json_string(v->cve->id));
-    json_object_set_new(c, "family", str_or_null(v->cve->family));
-    json_object_set_new(c, "status", json_string(ex_status_name(v->status)));
-    json_object_set_new(c, "basis", json_string(v->basis));
-    json_object_set_new(c, "fixed_in", ex_version_has_revision(&v->fixed_in) ? version_json(&v->fixed_in) : json_null());
-    json_object_set_new(c, "fixed_by", str_or_null(v->fixed_update ? v->fixed_update : v->cve->update));
-    json_object_set_new(c, "by_probe", json_boolean(v->by_probe));
+    ex_jsonw_obj(w);
+    ex_jsonw_kstr(w, "id", v->cve->id);
+    ex_jsonw_kstr_or_null(w, "family", v->cve->family);
+    ex_jsonw_kstr(w, "status", ex_status_name(v->status));
+    ex_jsonw_kstr(w, "basis", v->basis);
+    if (ex_version_has_revision(&v->fixed_in))
+        version_member(w, "fixed_in", &v->fixed_in);
+    else
+        ex_jsonw_kstr(w, "fixed_in", NULL);
+    ex_jsonw_kstr_or_null(w, "fixed_by", v->fixed_update ? v->fixed_update : v->cve->update);
+    ex_jsonw_key(w, "by_probe");
+    ex_jsonw_bool(w, v->by_probe);
     if (v->setting)
-        json_object_set_new(c, "setting", json_string(v->setting));
+        ex_jsonw_kstr(w, "setting", v->setting);
     if (v->evidence)
-        json_object_set_new(c, "evidence", json_string(v->evidence));
-    if (v->uncertain_data)
-        json_object_set_new(c, "data_uncertain", json_true());
-    return c;
+        ex_jsonw_kstr(w, "evidence", v->evidence);
+    if (v->uncertain_data) {
+        ex_jsonw_key(w, "data_uncertain");
+        ex_jsonw_bool(w, true);
+    }
+    ex_jsonw_end_obj(w);
 }
 
-static json_t *support_json(const ex_assessment *a)
+static void write_support(ex_jsonw *w, const ex_assessment *a)
 {
-    json_t *s = json_object();
-    json_object_set_new(s, "status", json_string(ex_support_name(a->support)));
-    json_object_set_new(s, "end", str_or_null(a->support_end));
-    json_object_set_new(s, "security_updates", str_or_null(a->security_updates));
-    return s;
+    if (!a->have_version) {
+        ex_jsonw_null(w);
+        return;
+    }
+    ex_jsonw_obj(w);
+    ex_jsonw_kstr(w, "status", ex_support_name(a->support));
+    ex_jsonw_kstr_or_null(w, "end", a->support_end);
+    ex_jsonw_kstr_or_null(w, "security_updates", a->security_updates);
+    ex_jsonw_end_obj(w);
 }
 
-static json_t *updates_json(const ex_assessment *a)
+static void write_updates(ex_jsonw *w, const ex_assessment *a)
 {
-    json_t *u = json_object();
+    if (!a->have_version) {
+        ex_jsonw_null(w);
+        return;
+    }
     const ex_kb_build *n = a->newest_in_cu;
-    if (n && a->have_version && ex_version_cmp(&n->version, &a->version) > 0) {
-        json_object_set_new(u, "newest_in_cu", version_json(&n->version));
-        json_object_set_new(u, "newest_in_cu_name", str_or_null(n->update));
-        json_object_set_new(u, "newest_in_cu_kb", str_or_null(n->kb));
+    ex_jsonw_obj(w);
+    if (n && ex_version_cmp(&n->version, &a->version) > 0) {
+        version_member(w, "newest_in_cu", &n->version);
+        ex_jsonw_kstr_or_null(w, "newest_in_cu_name", n->update);
+        ex_jsonw_kstr_or_null(w, "newest_in_cu_kb", n->kb);
     }
     if (a->newest_of_product)
-        json_object_set_new(u, "newest_of_product", version_json(&a->newest_of_product->version));
-    json_object_set_new(u, "newer_updates_without_cve_data", json_integer((json_int_t)a->newer_updates_without_cves));
-    return u;
+        version_member(w, "newest_of_product", &a->newest_of_product->version);
+    ex_jsonw_key(w, "newer_updates_without_cve_data");
+    ex_jsonw_int(w, (int64_t)a->newer_updates_without_cves);
+    ex_jsonw_end_obj(w);
 }
 
+void ex_host_write_members(ex_jsonw *w, const ex_assessment *a)
+{
+    ex_jsonw_kstr(w, "schema", EX_HOST_SCHEMA);
+    ex_jsonw_key(w, "build");
+    write_build(w, a);
+    ex_jsonw_key(w, "support");
+    write_support(w, a);
+    ex_jsonw_kstr(w, "verdict", ex_status_name(a->worst));
+    ex_jsonw_key(w, "updates");
+    write_updates(w, a);
+    ex_jsonw_key(w, "cves");
+    ex_jsonw_arr(w);
+    for (size_t i = 0; i < a->ncves; i++)
+        write_cve(w, &a->cves[i]);
+    ex_jsonw_end_arr(w);
+    ex_jsonw_key(w, "remediation");
+    ex_jsonw_arr(w);
+    for (size_t i = 0; i < a->nsteps; i++) {
+        ex_jsonw_obj(w);
+        ex_jsonw_kstr(w, "step", a->steps[i].step);
+        ex_jsonw_kstr_or_null(w, "kb", a->steps[i].kb);
+        ex_jsonw_end_obj(w);
+    }
+    ex_jsonw_end_arr(w);
+    ex_jsonw_key(w, "kb");
+    ex_jsonw_obj(w);
+    ex_jsonw_kstr(w, "version", a->kb->version);
+    ex_jsonw_kstr(w, "date", a->kb->date);
+    ex_jsonw_end_obj(w);
+}
+
+/* The DOM form, for callers that add members: parsed from the writer's output,
+ * so that there is one definition of the record. */
 json_t *ex_host_json(const ex_assessment *a)
 {
-    json_t *h = json_object(), *cves = json_array(), *rem = json_array(), *kb = json_object();
-    if (!h || !cves || !rem || !kb)
-        return NULL;
-    json_object_set_new(h, "schema", json_string(EX_HOST_SCHEMA));
-    json_object_set_new(h, "build", ex_build_json(a));
-    json_object_set_new(h, "support", a->have_version ? support_json(a) : json_null());
-    json_object_set_new(h, "verdict", json_string(ex_status_name(a->worst)));
-    json_object_set_new(h, "updates", a->have_version ? updates_json(a) : json_null());
-    for (size_t i = 0; i < a->ncves; i++)
-        json_array_append_new(cves, ex_cve_json(&a->cves[i]));
-    json_object_set_new(h, "cves", cves);
-    for (size_t i = 0; i < a->nsteps; i++) {
-        json_t *s = json_object();
-        json_object_set_new(s, "step", json_string(a->steps[i].step));
-        json_object_set_new(s, "kb", str_or_null(a->steps[i].kb));
-        json_array_append_new(rem, s);
-    }
-    json_object_set_new(h, "remediation", rem);
-    json_object_set_new(kb, "version", json_string(a->kb->version));
-    json_object_set_new(kb, "date", json_string(a->kb->date));
-    json_object_set_new(h, "kb", kb);
-    return h;
+    ex_buf b = {0};
+    ex_jsonw w;
+    ex_jsonw_init(&w, &b);
+    ex_jsonw_obj(&w);
+    ex_host_write_members(&w, a);
+    ex_jsonw_end_obj(&w);
+    json_t *j = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+    ex_buf_free(&b);
+    return j;
 }
 
 ex_severity ex_status_severity(ex_status s, const char *family)

@@ -8,14 +8,16 @@
 #include <jansson.h>
 
 #include "finding.h"
+#include "out/jsonw.h"
 #include "verdict.h"
 
 #define EX_HOST_SCHEMA "exaudit.host/1"
 
-/* {schema, build, support, verdict, cves, remediation, kb}; NULL when out of memory. */
+/* {schema, build, support, verdict, updates, cves, remediation, kb}; NULL when out of memory. */
 json_t *ex_host_json(const ex_assessment *a);
-json_t *ex_build_json(const ex_assessment *a);
-json_t *ex_cve_json(const ex_cve_verdict *v);
+/* The same members written straight into an open object: the fast path for
+ * one line per host ("{" + caller's members + these + "}"). */
+void ex_host_write_members(ex_jsonw *w, const ex_assessment *a);
 
 /* One exposure finding per CVE that is not patched, one for end of life, one
  * for a knowledge base older than the server. subject names the host. */

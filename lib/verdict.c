@@ -141,52 +141,74 @@ static ex_version floor_of(const ex_assessment *a)
     return v;
 }
 
-static ex_status status_in_own_cu(const ex_assessment *a, const fix_scan *s, ex_cve_verdict *out)
+/* Why a build has its status: decided first (cheap), described only when shown. */
+typedef enum build_rule {
+    RULE_ABOVE_NEWEST,  /* at or above the newest fixed build of the line */
+    RULE_OWN_CU_FIXED,  /* its CU's first fixed build, reached */
+    RULE_OWN_CU_MAYBE,  /* CU only, and the CU has vulnerable and fixed builds */
+    RULE_OWN_CU_BELOW,  /* below its CU's first fixed build */
+    RULE_UNKNOWN_CU,    /* a CU the tables do not know */
+    RULE_NO_FIX_FOR_CU, /* the CU never received the fix */
+} build_rule;
+
+static ex_status decide(const ex_assessment *a, const fix_scan *s, build_rule *rule)
+{
+    ex_version lo = floor_of(a);
+    size_t cu_known = 0;
+    if (ex_version_cmp(&lo, &s->newest->fixed) >= 0)
+        return *rule = RULE_ABOVE_NEWEST, EX_STATUS_PATCHED;
+    if (s->own) {
+        if (ex_version_cmp(&lo, &s->own->fixed) >= 0)
+            return *rule = RULE_OWN_CU_FIXED, EX_STATUS_PATCHED;
+        if (!ex_version_has_revision(&a->version))
+            return *rule = RULE_OWN_CU_MAYBE, EX_STATUS_POSSIBLY;
+        return *rule = RULE_OWN_CU_BELOW, EX_STATUS_VULNERABLE;
+    }
+    ex_kb_cu_builds(a->kb, &a->version, &cu_known);
+    if (!cu_known)
+        return *rule = RULE_UNKNOWN_CU, EX_STATUS_UNKNOWN;
+    return *rule = RULE_NO_FIX_FOR_CU, EX_STATUS_VULNERABLE;
+}
+
+static void describe(const ex_assessment *a, const fix_scan *s, build_rule rule, ex_cve_verdict *out)
 {
     char fx[96], vs[EX_VERSION_STRLEN];
-    ex_version lo = floor_of(a);
-    fmt_fix(s->own, fx, sizeof fx);
+    const ex_kb_fix *f = (rule == RULE_OWN_CU_FIXED || rule == RULE_OWN_CU_MAYBE || rule == RULE_OWN_CU_BELOW)
+                             ? s->own
+                         : rule == RULE_NO_FIX_FOR_CU && s->next ? s->next
+                                                                 : s->newest;
     ex_version_format(&a->version, vs, sizeof vs);
-    out->fixed_in = s->own->fixed;
-    out->fixed_update = s->own->update;
-    if (ex_version_cmp(&lo, &s->own->fixed) >= 0) {
-        snprintf(out->basis, sizeof out->basis, "%s >= first fixed build %s", vs, fx);
-        return EX_STATUS_PATCHED;
+    fmt_fix(f, fx, sizeof fx);
+    if (rule != RULE_ABOVE_NEWEST && rule != RULE_UNKNOWN_CU) {
+        out->fixed_in = f->fixed;
+        out->fixed_update = f->update;
     }
-    if (!ex_version_has_revision(&a->version)) {
+    switch (rule) {
+    case RULE_ABOVE_NEWEST:
+        snprintf(out->basis, sizeof out->basis, "%s is at or above the newest fixed build %s", vs, fx);
+        break;
+    case RULE_OWN_CU_FIXED: snprintf(out->basis, sizeof out->basis, "%s >= first fixed build %s", vs, fx); break;
+    case RULE_OWN_CU_MAYBE:
         snprintf(out->basis, sizeof out->basis, "possibly vulnerable: %s (build %s); builds below %s are vulnerable",
-                 s->own->cu, vs, fx);
-        return EX_STATUS_POSSIBLY;
+                 f->cu, vs, fx);
+        break;
+    case RULE_OWN_CU_BELOW: snprintf(out->basis, sizeof out->basis, "%s < first fixed build %s", vs, fx); break;
+    case RULE_UNKNOWN_CU:
+        snprintf(out->basis, sizeof out->basis, "%s is not a known CU; fixed builds run up to %s", vs, fx);
+        break;
+    case RULE_NO_FIX_FOR_CU:
+        snprintf(out->basis, sizeof out->basis, "no fix was released for %s; first fixed build of a later CU: %s",
+                 a->cu_row ? a->cu_row->cu : vs, fx);
+        break;
     }
-    snprintf(out->basis, sizeof out->basis, "%s < first fixed build %s", vs, fx);
-    return EX_STATUS_VULNERABLE;
 }
 
 static ex_status build_status(const ex_assessment *a, const fix_scan *s, ex_cve_verdict *out)
 {
-    char fx[96], vs[EX_VERSION_STRLEN];
-    ex_version lo = floor_of(a);
-    size_t cu_known = 0;
-    ex_kb_cu_builds(a->kb, &a->version, &cu_known);
-    ex_version_format(&a->version, vs, sizeof vs);
-    fmt_fix(s->newest, fx, sizeof fx);
-    if (ex_version_cmp(&lo, &s->newest->fixed) >= 0) {
-        snprintf(out->basis, sizeof out->basis, "%s is at or above the newest fixed build %s", vs, fx);
-        return EX_STATUS_PATCHED;
-    }
-    if (s->own)
-        return status_in_own_cu(a, s, out);
-    if (!cu_known) {
-        snprintf(out->basis, sizeof out->basis, "%s is not a known CU; fixed builds run up to %s", vs, fx);
-        return EX_STATUS_UNKNOWN;
-    }
-    const ex_kb_fix *to = s->next ? s->next : s->newest;
-    fmt_fix(to, fx, sizeof fx);
-    out->fixed_in = to->fixed;
-    out->fixed_update = to->update;
-    snprintf(out->basis, sizeof out->basis, "no fix was released for %s; first fixed build of a later CU: %s",
-             a->cu_row ? a->cu_row->cu : vs, fx);
-    return EX_STATUS_VULNERABLE;
+    build_rule rule;
+    ex_status st = decide(a, s, &rule);
+    describe(a, s, rule, out);
+    return st;
 }
 
 static const ex_config_fact *config_fact(const ex_facts *f, const char *family)
@@ -324,13 +346,17 @@ static bool update_has_cves(const ex_kb *kb, const ex_kb_build *b)
     return false;
 }
 
+/* SUs carry security fixes by definition; hotfix updates (HU) only sometimes,
+ * and when they do the data lists the CVE (Apr25HU). */
+static bool is_security_update(const ex_kb_build *b) { return strstr(b->update, "SU") != NULL; }
+
 static void count_newer_updates(const ex_kb *kb, ex_assessment *a)
 {
     size_t n = 0;
     const ex_kb_build *cu = ex_kb_cu_builds(kb, &a->version, &n);
     ex_version lo = floor_of(a);
     for (size_t i = 0; i < n; i++)
-        if (ex_version_cmp(&cu[i].version, &lo) > 0 && cu[i].update[0] && !update_has_cves(kb, &cu[i]))
+        if (ex_version_cmp(&cu[i].version, &lo) > 0 && is_security_update(&cu[i]) && !update_has_cves(kb, &cu[i]))
             a->newer_updates_without_cves++;
 }
 
@@ -364,14 +390,14 @@ static void add_step(ex_assessment *a, const char *kb, const char *fmt, ...)
 /* Would the newest build of this CU be free of every known build-fixable CVE? */
 static bool cu_top_is_clean(const ex_kb *kb, const ex_kb_build *top)
 {
+    /* decide() needs only the version: a full build has no CU floor to look up. */
     ex_assessment t = {.kb = kb, .have_version = true, .version = top->version};
-    identify_build(kb, &t);
     for (size_t i = 0; i < kb->ncves; i++) {
         fix_scan s;
-        ex_cve_verdict v;
+        build_rule rule;
         if (!scan_fixes(kb, &kb->cves[i], &top->version, &s))
             continue;
-        if (build_status(&t, &s, &v) != EX_STATUS_PATCHED)
+        if (decide(&t, &s, &rule) != EX_STATUS_PATCHED)
             return false;
     }
     return true;

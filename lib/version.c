@@ -193,16 +193,53 @@ int ex_version_cmp(const ex_version *a, const ex_version *b)
 
 bool ex_version_same_cu(const ex_version *a, const ex_version *b) { return ex_version_cmp_cu(a, b) == 0; }
 
+/* Decimal digits of v, at least width of them (zero padded), into p. */
+static char *put_uint(char *p, uint32_t v, int width)
+{
+    char tmp[12];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < width)
+        tmp[n++] = '0';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* Hand-written instead of snprintf: it runs for every CVE line of every
+ * assessed host, and snprintf dominated the profile. */
+static int format_parts(const ex_version *v, char *buf, size_t n, const int widths[4])
+{
+    char tmp[EX_VERSION_STRLEN], *p = tmp;
+    p = put_uint(p, v->major, widths[0]);
+    *p++ = '.';
+    p = put_uint(p, v->minor, widths[1]);
+    *p++ = '.';
+    p = put_uint(p, v->build, widths[2]);
+    if (v->revision >= 0) {
+        *p++ = '.';
+        p = put_uint(p, (uint32_t)v->revision, widths[3]);
+    }
+    size_t len = (size_t)(p - tmp);
+    if (n) {
+        size_t c = len < n - 1 ? len : n - 1;
+        memcpy(buf, tmp, c);
+        buf[c] = '\0';
+    }
+    return (int)len;
+}
+
 int ex_version_format(const ex_version *v, char *buf, size_t n)
 {
-    if (v->revision < 0)
-        return snprintf(buf, n, "%u.%u.%u", v->major, v->minor, v->build);
-    return snprintf(buf, n, "%u.%u.%u.%d", v->major, v->minor, v->build, v->revision);
+    static const int widths[4] = {1, 1, 1, 1};
+    return format_parts(v, buf, n, widths);
 }
 
 int ex_version_format_long(const ex_version *v, char *buf, size_t n)
 {
-    if (v->revision < 0)
-        return snprintf(buf, n, "%02u.%02u.%04u", v->major, v->minor, v->build);
-    return snprintf(buf, n, "%02u.%02u.%04u.%03d", v->major, v->minor, v->build, v->revision);
+    static const int widths[4] = {2, 2, 4, 3};
+    return format_parts(v, buf, n, widths);
 }

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "host.h"
 #include "kb.h"
+#include "out/finding_json.h"
 #include "out/summary.h"
 #include "out/term.h"
 #include "util.h"
@@ -40,13 +41,25 @@ static void usage(FILE *out)
             "unparsable build, 3 runtime error.\n");
 }
 
+/* One compact JSON line; serialised in memory first, written once. */
+static void print_json_line(json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+}
+
 static void print_error(build_opts *o, const char *input, const char *msg)
 {
     o->invalid++;
     if (o->json) {
-        json_t *j = json_pack("{s:s, s:s}", "input", input, "error", msg);
-        json_dumpf(j, stdout, JSON_COMPACT);
-        fputc('\n', stdout);
+        json_t *j = json_object();
+        json_object_set_new(j, "input", ex_json_string_lossy(input));
+        json_object_set_new(j, "error", json_string(msg));
+        print_json_line(j);
         json_decref(j);
     } else {
         fprintf(stderr, "exaudit build: '%s': %s\n", input, msg);
@@ -66,11 +79,18 @@ static int lookup(build_opts *o, const char *input)
         return -1;
     o->vulnerable += a.worst == EX_STATUS_VULNERABLE;
     if (o->json) {
-        json_t *j = ex_host_json(&a);
-        json_object_set_new(j, "input", json_string(input));
-        json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        fputc('\n', stdout);
-        json_decref(j);
+        ex_buf b = {0};
+        ex_jsonw w;
+        ex_jsonw_init(&w, &b);
+        ex_jsonw_obj(&w);
+        ex_host_write_members(&w, &a);
+        ex_jsonw_kstr(&w, "input", input);
+        ex_jsonw_end_obj(&w);
+        if (b.data) {
+            fwrite(b.data, 1, b.len, stdout);
+            fputc('\n', stdout);
+        }
+        ex_buf_free(&b);
     } else {
         ex_summary_opts so = {.color = o->color, .verbose = o->verbose};
         ex_print_assessment(stdout, input, &a, &so);
