@@ -5,12 +5,18 @@
 
 static const char *const severities[] = {"info", "medium", "high", "critical"};
 static const char *const kinds[EX_KIND_COUNT] = {
-    "exposure", "exploitation-attempt", "exploitation-success", "webshell",
-    "persistence", "credential-theft", "exfiltration-staging",
+    "exposure",    "exploitation-attempt", "exploitation-success", "webshell",
+    "persistence", "credential-theft",     "exfiltration-staging",
 };
 
-const char *ex_severity_name(ex_severity s) { return (unsigned)s < 4 ? severities[s] : "info"; }
-const char *ex_kind_name(ex_kind k) { return (unsigned)k < EX_KIND_COUNT ? kinds[k] : "exposure"; }
+const char *ex_severity_name(ex_severity s)
+{
+    return (unsigned)s < 4 ? severities[s] : "info";
+}
+const char *ex_kind_name(ex_kind k)
+{
+    return (unsigned)k < EX_KIND_COUNT ? kinds[k] : "exposure";
+}
 
 int ex_severity_from_name(const char *s)
 {
@@ -37,9 +43,11 @@ void ex_finding_init(ex_finding *f)
 }
 
 /* Every owned string of a finding, for free and copy. */
-#define FINDING_STRINGS(f)                                                                              \
-    {&(f)->id, &(f)->cve, &(f)->title, &(f)->subject, &(f)->rule, &(f)->rule_source, &(f)->rule_author, \
-     &(f)->rule_ref, &(f)->ev.path, &(f)->ev.match}
+#define FINDING_STRINGS(f)                                                                                             \
+    {                                                                                                                  \
+        &(f)->id, &(f)->cve, &(f)->title, &(f)->subject, &(f)->rule, &(f)->rule_source, &(f)->rule_author,             \
+            &(f)->rule_ref, &(f)->ev.path, &(f)->ev.match                                                              \
+    }
 
 void ex_finding_free(ex_finding *f)
 {
@@ -68,7 +76,10 @@ int ex_finding_set(char **field, const char *s, size_t len)
     return 0;
 }
 
-int ex_finding_setz(char **field, const char *s) { return ex_finding_set(field, s, s ? strlen(s) : 0); }
+int ex_finding_setz(char **field, const char *s)
+{
+    return ex_finding_set(field, s, s ? strlen(s) : 0);
+}
 
 int ex_finding_copy(ex_finding *dst, const ex_finding *src)
 {

@@ -25,13 +25,13 @@ typedef enum ex_severity {
 } ex_severity;
 
 typedef enum ex_kind {
-    EX_KIND_EXPOSURE = 0,        /* vulnerable build, end of life, risky configuration */
-    EX_KIND_ATTEMPT,             /* exploitation-attempt: the request was made, no sign it worked */
-    EX_KIND_SUCCESS,             /* exploitation-success */
+    EX_KIND_EXPOSURE = 0, /* vulnerable build, end of life, risky configuration */
+    EX_KIND_ATTEMPT,      /* exploitation-attempt: the request was made, no sign it worked */
+    EX_KIND_SUCCESS,      /* exploitation-success */
     EX_KIND_WEBSHELL,
     EX_KIND_PERSISTENCE,
     EX_KIND_CREDENTIAL_THEFT,
-    EX_KIND_EXFIL_STAGING,       /* exfiltration-staging */
+    EX_KIND_EXFIL_STAGING, /* exfiltration-staging */
     EX_KIND_COUNT
 } ex_kind;
 
@@ -46,10 +46,10 @@ int ex_kind_from_name(const char *s);
 #define EX_FINDING_TEXT_MAX 1024
 
 typedef struct ex_evidence {
-    char *path;      /* file path inside the evidence (Windows form when known), or URL/endpoint */
-    int64_t line;    /* 1-based line, or -1 */
-    int64_t offset;  /* byte offset, or -1 */
-    char *match;     /* the matched text / header value */
+    char *path;                 /* file path inside the evidence (Windows form when known), or URL/endpoint */
+    int64_t line;               /* 1-based line, or -1 */
+    int64_t offset;             /* byte offset, or -1 */
+    char *match;                /* the matched text / header value */
     char sha256[EX_SHA256_HEX]; /* of the file at path; "" when not a file */
 } ex_evidence;
 

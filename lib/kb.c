@@ -15,7 +15,10 @@
 
 extern const ex_kb ex_kb_builtin_tables; /* generated: build/gen/kb_data.c */
 
-const ex_kb *ex_kb_builtin(void) { return &ex_kb_builtin_tables; }
+const ex_kb *ex_kb_builtin(void)
+{
+    return &ex_kb_builtin_tables;
+}
 
 ex_kb *ex_kb_load_bundle(const char *text, size_t len, const char *origin, char *err, size_t errlen)
 {
@@ -198,8 +201,7 @@ static int mkdir_p(const char *dir)
     return (mkdir(tmp, 0755) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
-int ex_kb_install(const char *data_dir, const char *text, size_t len, const ex_kb *current, char *msg,
-                  size_t msglen)
+int ex_kb_install(const char *data_dir, const char *text, size_t len, const ex_kb *current, char *msg, size_t msglen)
 {
     char dir[4096], tmp[4200], path[4200], err[512];
     ex_kb *kb = ex_kb_load_bundle(text, len, "new bundle", err, sizeof err);
@@ -209,13 +211,13 @@ int ex_kb_install(const char *data_dir, const char *text, size_t len, const ex_k
     }
     int older = ex_kb_version_cmp(kb->version, current->version) < 0;
     if (older) {
-        snprintf(msg, msglen, "bundle refused, nothing changed: data version %s is older than %s in use",
-                 kb->version, current->version);
+        snprintf(msg, msglen, "bundle refused, nothing changed: data version %s is older than %s in use", kb->version,
+                 current->version);
         ex_kb_free(kb);
         return -1;
     }
-    snprintf(msg, msglen, "installed knowledge base %s (%s): %zu builds, %zu CVEs", kb->version, kb->date,
-             kb->nbuilds, kb->ncves);
+    snprintf(msg, msglen, "installed knowledge base %s (%s): %zu builds, %zu CVEs", kb->version, kb->date, kb->nbuilds,
+             kb->ncves);
     ex_kb_free(kb);
     if (ex_kb_data_dir(data_dir, dir, sizeof dir) != 0 || mkdir_p(dir) != 0) {
         snprintf(msg, msglen, "cannot create data directory: %s", strerror(errno));

@@ -34,17 +34,17 @@ ex_product ex_product_from_code(const char *code);
 
 typedef struct ex_kb_build {
     ex_version version;
-    uint8_t product;      /* ex_product */
-    const char *cu;       /* "CU19", "RTM", "SP1", 2010: "SP3 RU11" */
-    const char *update;   /* "Mar21SU", "Apr25HU", "" for the CU itself */
-    const char *date;     /* YYYY-MM-DD, "" when unknown */
-    const char *kb;       /* "KB5000871", "" when unknown */
+    uint8_t product;    /* ex_product */
+    const char *cu;     /* "CU19", "RTM", "SP1", 2010: "SP3 RU11" */
+    const char *update; /* "Mar21SU", "Apr25HU", "" for the CU itself */
+    const char *date;   /* YYYY-MM-DD, "" when unknown */
+    const char *kb;     /* "KB5000871", "" when unknown */
     const char *source;
 } ex_kb_build;
 
 typedef enum ex_fix_kind {
-    EX_FIX_SU = 0,     /* fixed by installing a build >= fixed */
-    EX_FIX_CONFIG,     /* fixed only with a setting, on a build >= fixed */
+    EX_FIX_SU = 0, /* fixed by installing a build >= fixed */
+    EX_FIX_CONFIG, /* fixed only with a setting, on a build >= fixed */
 } ex_fix_kind;
 
 typedef enum ex_confidence {
@@ -56,14 +56,14 @@ typedef enum ex_confidence {
 
 typedef struct ex_kb_fix {
     const char *cve;
-    const char *family;   /* "ProxyLogon", ..., "" when the CVE has no public name */
-    const char *update;   /* the update that first fixed it: "Mar21SU" */
-    uint8_t product;      /* ex_product of the CU */
-    const char *cu;       /* "CU19" */
-    ex_version fixed;     /* first fixed (or, for config, first capable) build of that CU */
-    uint8_t kind;         /* ex_fix_kind */
-    uint8_t confidence;   /* ex_confidence */
-    const char *setting;  /* config kind: the setting that must be on */
+    const char *family;  /* "ProxyLogon", ..., "" when the CVE has no public name */
+    const char *update;  /* the update that first fixed it: "Mar21SU" */
+    uint8_t product;     /* ex_product of the CU */
+    const char *cu;      /* "CU19" */
+    ex_version fixed;    /* first fixed (or, for config, first capable) build of that CU */
+    uint8_t kind;        /* ex_fix_kind */
+    uint8_t confidence;  /* ex_confidence */
+    const char *setting; /* config kind: the setting that must be on */
     const char *source;
 } ex_kb_fix;
 
@@ -79,17 +79,17 @@ typedef struct ex_kb_cve {
 
 typedef struct ex_kb_eol {
     uint8_t product;
-    const char *name;          /* "Exchange Server 2016" */
-    ex_version first_build;    /* products are told apart by build: SE starts at 15.2.2562 */
-    const char *end;           /* YYYY-MM-DD, "" when no end is announced */
+    const char *name;             /* "Exchange Server 2016" */
+    ex_version first_build;       /* products are told apart by build: SE starts at 15.2.2562 */
+    const char *end;              /* YYYY-MM-DD, "" when no end is announced */
     const char *security_updates; /* "none", "esu", "supported" */
     const char *source;
 } ex_kb_eol;
 
 typedef struct ex_kb {
-    const char *version;  /* data version, e.g. "2026.08.19" */
-    const char *date;     /* data date, YYYY-MM-DD */
-    const char *origin;   /* "built-in" or the bundle path */
+    const char *version; /* data version, e.g. "2026.08.19" */
+    const char *date;    /* data date, YYYY-MM-DD */
+    const char *origin;  /* "built-in" or the bundle path */
     const ex_kb_build *builds;
     size_t nbuilds;
     const ex_kb_fix *fixes;
@@ -98,7 +98,7 @@ typedef struct ex_kb {
     size_t ncves;
     const ex_kb_eol *eol;
     size_t neol;
-    void *owned;          /* storage of a loaded bundle; NULL for built-in */
+    void *owned; /* storage of a loaded bundle; NULL for built-in */
 } ex_kb;
 
 /* The tables compiled into this binary. */
@@ -118,8 +118,7 @@ void ex_kb_free(ex_kb *kb);
 
 /* Install a bundle file into data_dir atomically (temp file, fsync, rename).
  * Refuses a bundle that fails verification or is older than current. */
-int ex_kb_install(const char *data_dir, const char *text, size_t len, const ex_kb *current, char *msg,
-                  size_t msglen);
+int ex_kb_install(const char *data_dir, const char *text, size_t len, const ex_kb *current, char *msg, size_t msglen);
 
 /* Where bundles live: data_dir if given, else the XDG data directory. */
 int ex_kb_data_dir(const char *data_dir, char *out, size_t outlen);

@@ -133,8 +133,7 @@ static int row_meta(parser *p, char **f)
         if (!*f[1] || strspn(f[1], "0123456789.") != strlen(f[1]) || f[1][0] == '.')
             return fail(p, "bad version '%s'", f[1]);
         p->kb->version = f[1];
-    }
-    else if (strcmp(f[0], "date") == 0) {
+    } else if (strcmp(f[0], "date") == 0) {
         if (!valid_date(f[1]) || !*f[1])
             return fail(p, "bad date '%s'", f[1]);
         p->kb->date = f[1];
@@ -223,8 +222,7 @@ static int section_of(const char *line)
 {
     for (int i = 0; i < 4; i++) {
         size_t n = strlen(ex_kb_sections[i]);
-        if (line[0] == '[' && strncmp(line + 1, ex_kb_sections[i], n) == 0 && line[n + 1] == ']' &&
-            line[n + 2] == '\0')
+        if (line[0] == '[' && strncmp(line + 1, ex_kb_sections[i], n) == 0 && line[n + 1] == ']' && line[n + 2] == '\0')
             return i;
     }
     return SEC_NONE;

@@ -8,12 +8,12 @@
 
 #include "kb.h"
 
-#define EX_KB_MAGIC "exaudit-kb\t1"
+#define EX_KB_MAGIC      "exaudit-kb\t1"
 #define EX_KB_SHA_PREFIX "#sha256\t"
 
 /* The four tables a bundle must contain, in bundle order. */
-extern const char *const ex_kb_sections[4];   /* "meta", "builds", "cves", "eol" */
-extern const char *const ex_kb_headers[4];    /* the exact header row of each */
+extern const char *const ex_kb_sections[4]; /* "meta", "builds", "cves", "eol" */
+extern const char *const ex_kb_headers[4];  /* the exact header row of each */
 
 /* Parse a complete bundle (magic, sections, checksum). On success the returned
  * ex_kb owns a private copy of the text. */

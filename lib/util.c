@@ -41,7 +41,10 @@ int ex_buf_append(ex_buf *b, const void *p, size_t n)
     return 0;
 }
 
-int ex_buf_puts(ex_buf *b, const char *s) { return ex_buf_append(b, s, strlen(s)); }
+int ex_buf_puts(ex_buf *b, const char *s)
+{
+    return ex_buf_append(b, s, strlen(s));
+}
 
 int ex_buf_printf(ex_buf *b, const char *fmt, ...)
 {
@@ -178,7 +181,10 @@ size_t ex_strlcpy(char *dst, const char *src, size_t size)
     return n;
 }
 
-static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 bool ex_strieq(const char *a, const char *b)
 {

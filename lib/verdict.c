@@ -10,7 +10,10 @@
 
 static const char *const status_names[] = {"patched", "mitigated", "unknown", "config", "possibly", "vulnerable"};
 
-const char *ex_status_name(ex_status s) { return (unsigned)s < 6 ? status_names[s] : "unknown"; }
+const char *ex_status_name(ex_status s)
+{
+    return (unsigned)s < 6 ? status_names[s] : "unknown";
+}
 
 int ex_status_from_name(const char *name)
 {
@@ -53,8 +56,8 @@ static void describe_build(const ex_kb *kb, ex_assessment *a, size_t cu_rows)
     else if (a->precision == EX_PRECISION_APPROX && a->row) {
         ex_version_format(&a->row->version, rs, sizeof rs);
         snprintf(a->build_note, sizeof a->build_note,
-                 "%s is not in Microsoft's build tables; nearest lower known build is %s (%s%s%s)", vs, rs,
-                 a->row->cu, a->row->update[0] ? " " : "", a->row->update);
+                 "%s is not in Microsoft's build tables; nearest lower known build is %s (%s%s%s)", vs, rs, a->row->cu,
+                 a->row->update[0] ? " " : "", a->row->update);
     } else if (a->precision == EX_PRECISION_APPROX || (a->precision == EX_PRECISION_CU && !cu_rows))
         snprintf(a->build_note, sizeof a->build_note, "%s is not a build of any known CU", vs);
     else if (a->precision == EX_PRECISION_CU)
@@ -78,7 +81,7 @@ static void identify_build(const ex_kb *kb, ex_assessment *a)
     a->cu_row = a->row ? ex_kb_cu_rtm(kb, a->row) : NULL;
     a->newest_in_cu = n ? &cu[n - 1] : NULL;
     a->newer_than_kb = top && (ex_version_has_revision(v) ? ex_version_cmp(v, &top->version) > 0
-                                                           : ex_version_cmp_cu(v, &top->version) > 0);
+                                                          : ex_version_cmp_cu(v, &top->version) > 0);
     describe_build(kb, a, n);
 }
 
@@ -173,9 +176,8 @@ static ex_status decide(const ex_assessment *a, const fix_scan *s, build_rule *r
 static void describe(const ex_assessment *a, const fix_scan *s, build_rule rule, ex_cve_verdict *out)
 {
     char fx[96], vs[EX_VERSION_STRLEN];
-    const ex_kb_fix *f = (rule == RULE_OWN_CU_FIXED || rule == RULE_OWN_CU_MAYBE || rule == RULE_OWN_CU_BELOW)
-                             ? s->own
-                         : rule == RULE_NO_FIX_FOR_CU && s->next ? s->next
+    const ex_kb_fix *f = (rule == RULE_OWN_CU_FIXED || rule == RULE_OWN_CU_MAYBE || rule == RULE_OWN_CU_BELOW) ? s->own
+                         : rule == RULE_NO_FIX_FOR_CU && s->next                                               ? s->next
                                                                  : s->newest;
     ex_version_format(&a->version, vs, sizeof vs);
     fmt_fix(f, fx, sizeof fx);
@@ -270,7 +272,8 @@ static void apply_probe(const ex_assessment *a, const ex_observation *o, ex_cve_
         break;
     case EX_PROBE_MITIGATED:
         v->status = v->build_status == EX_STATUS_PATCHED ? EX_STATUS_PATCHED : EX_STATUS_MITIGATED;
-        snprintf(v->basis, sizeof v->basis, "URL-rewrite mitigation aborts the trigger (build alone: %s; %s)", build, b);
+        snprintf(v->basis, sizeof v->basis, "URL-rewrite mitigation aborts the trigger (build alone: %s; %s)", build,
+                 b);
         break;
     case EX_PROBE_NEGATIVE:
         if (v->build_status == EX_STATUS_VULNERABLE && a->precision == EX_PRECISION_SU) {
@@ -281,11 +284,11 @@ static void apply_probe(const ex_assessment *a, const ex_observation *o, ex_cve_
             v->by_probe = false; /* the probe agrees; the build is the stronger basis */
         } else {
             v->status = EX_STATUS_PATCHED;
-            snprintf(v->basis, sizeof v->basis, "behavioural probe answered without the vulnerable behaviour (build alone: %s)", build);
+            snprintf(v->basis, sizeof v->basis,
+                     "behavioural probe answered without the vulnerable behaviour (build alone: %s)", build);
         }
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -309,8 +312,8 @@ static void assess_cve(const ex_assessment *a, const ex_facts *f, const ex_kb_cv
 /* No build at all (scan could not see one): only probes can say anything. */
 static void assess_cve_without_build(const ex_facts *f, const ex_kb_cve *c, ex_cve_verdict *v)
 {
-    *v = (ex_cve_verdict){.cve = c, .status = EX_STATUS_UNKNOWN, .build_status = EX_STATUS_UNKNOWN,
-                          .fixed_in = {0, 0, 0, -1}};
+    *v = (ex_cve_verdict){
+        .cve = c, .status = EX_STATUS_UNKNOWN, .build_status = EX_STATUS_UNKNOWN, .fixed_in = {0, 0, 0, -1}};
     snprintf(v->basis, sizeof v->basis, "no build number could be seen");
     const ex_observation *o = observation(f, c->id);
     if (o)
@@ -348,7 +351,10 @@ static bool update_has_cves(const ex_kb *kb, const ex_kb_build *b)
 
 /* SUs carry security fixes by definition; hotfix updates (HU) only sometimes,
  * and when they do the data lists the CVE (Apr25HU). */
-static bool is_security_update(const ex_kb_build *b) { return strstr(b->update, "SU") != NULL; }
+static bool is_security_update(const ex_kb_build *b)
+{
+    return strstr(b->update, "SU") != NULL;
+}
 
 static void count_newer_updates(const ex_kb *kb, ex_assessment *a)
 {
@@ -433,7 +439,8 @@ static void remedy_updates(const ex_kb *kb, ex_assessment *a)
         return;
     char vs[EX_VERSION_STRLEN];
     ex_version_format(&top->version, vs, sizeof vs);
-    add_step(a, top->kb, "%s the newest security update for %s: %s, build %s%s", same_cu && !ex_version_has_revision(&a->version) ? "make sure of" : "install", top->cu, top->update, vs,
+    add_step(a, top->kb, "%s the newest security update for %s: %s, build %s%s",
+             same_cu && !ex_version_has_revision(&a->version) ? "make sure of" : "install", top->cu, top->update, vs,
              strcmp(a->security_updates ? a->security_updates : "", "esu") == 0 && a->support == EX_SUPPORT_ENDED
                  ? " (released to Extended Security Update customers only)"
                  : "");
@@ -453,7 +460,8 @@ static void remedy_config(ex_assessment *a)
         if (seen || ndone == 4)
             continue;
         done[ndone++] = v->setting;
-        add_step(a, NULL, "turn on: %s (%s, %s)", v->setting, v->cve->id, v->cve->family[0] ? v->cve->family : "config");
+        add_step(a, NULL, "turn on: %s (%s, %s)", v->setting, v->cve->id,
+                 v->cve->family[0] ? v->cve->family : "config");
     }
 }
 
@@ -465,11 +473,20 @@ static void remedy_end_of_life(const ex_kb *kb, ex_assessment *a)
     if (a->support != EX_SUPPORT_ENDED)
         return;
     if (a->product == EX_PRODUCT_2019)
-        add_step(a, se_kb, "support ended %s: upgrade in place to Exchange Server SE (from 2019 CU14 or CU15) and keep it on the newest SE update", a->support_end);
+        add_step(a, se_kb,
+                 "support ended %s: upgrade in place to Exchange Server SE (from 2019 CU14 or CU15) and keep it on the "
+                 "newest SE update",
+                 a->support_end);
     else if (a->product == EX_PRODUCT_2016)
-        add_step(a, se_kb, "support ended %s: move to Exchange Server SE (new servers, move mailboxes; in-place upgrade needs 2019 CU14/CU15)", a->support_end);
+        add_step(a, se_kb,
+                 "support ended %s: move to Exchange Server SE (new servers, move mailboxes; in-place upgrade needs "
+                 "2019 CU14/CU15)",
+                 a->support_end);
     else
-        add_step(a, se_kb, "support ended %s: no security updates any more; migrate to Exchange Server SE through a supported intermediate version", a->support_end);
+        add_step(a, se_kb,
+                 "support ended %s: no security updates any more; migrate to Exchange Server SE through a supported "
+                 "intermediate version",
+                 a->support_end);
 }
 
 static void remediation(const ex_kb *kb, ex_assessment *a)

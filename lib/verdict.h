@@ -94,8 +94,8 @@ typedef struct ex_cve_verdict {
     bool uncertain_data;    /* a fix row is flagged uncertain/external in data/ */
     ex_version fixed_in;    /* first fixed build for this CU, or of the next CU; revision -1 if none */
     const char *fixed_update;
-    const char *setting;    /* config kind */
-    const char *evidence;   /* probe or config evidence */
+    const char *setting;  /* config kind */
+    const char *evidence; /* probe or config evidence */
     char basis[EX_BASIS_LEN];
 } ex_cve_verdict;
 
@@ -114,9 +114,9 @@ typedef struct ex_assessment {
     ex_precision precision;
     ex_product product;
     const char *product_name;
-    const ex_kb_build *row;     /* exact or nearest-lower row; NULL when none */
-    const ex_kb_build *cu_row;  /* the CU's own row (names its KB) */
-    bool newer_than_kb;         /* above every build the tables know for this product line */
+    const ex_kb_build *row;    /* exact or nearest-lower row; NULL when none */
+    const ex_kb_build *cu_row; /* the CU's own row (names its KB) */
+    bool newer_than_kb;        /* above every build the tables know for this product line */
     char build_note[240];
     /* support */
     ex_support support;
@@ -129,7 +129,7 @@ typedef struct ex_assessment {
     /* CVEs that apply to this product line */
     ex_cve_verdict *cves;
     size_t ncves;
-    ex_status worst;  /* worst CVE status, raised to possibly by newer_updates_without_cves */
+    ex_status worst; /* worst CVE status, raised to possibly by newer_updates_without_cves */
     /* remediation, shortest path first */
     ex_remedy steps[EX_MAX_REMEDIES];
     size_t nsteps;
@@ -144,7 +144,7 @@ typedef struct ex_family_line {
     const char *family; /* "ProxyLogon", or "" for the unnamed CVEs */
     ex_status status;   /* worst member */
     size_t members;
-    size_t affected;    /* members not patched */
+    size_t affected;               /* members not patched */
     const ex_cve_verdict *example; /* the member that decided the status */
 } ex_family_line;
 size_t ex_family_lines(const ex_assessment *a, ex_family_line *lines, size_t max);

@@ -7,19 +7,28 @@
 #include <string.h>
 
 #define PART_MAX_DIGITS 5
-#define MAJOR_MAX 99
-#define MINOR_MAX 99
-#define BUILD_MAX 99999
-#define REVISION_MAX 99999
+#define MAJOR_MAX       99
+#define MINOR_MAX       99
+#define BUILD_MAX       99999
+#define REVISION_MAX    99999
 
 typedef struct cursor {
     const char *p;
     const char *end;
 } cursor;
 
-static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-static bool is_space(int c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-static bool is_digit(int c) { return c >= '0' && c <= '9'; }
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+static bool is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+static bool is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
 
 static void skip_spaces(cursor *c)
 {
@@ -171,7 +180,10 @@ const char *ex_version_strerror(int err)
     return "unknown error";
 }
 
-static int cmp_u(uint32_t a, uint32_t b) { return (a > b) - (a < b); }
+static int cmp_u(uint32_t a, uint32_t b)
+{
+    return (a > b) - (a < b);
+}
 
 int ex_version_cmp_cu(const ex_version *a, const ex_version *b)
 {
@@ -191,7 +203,10 @@ int ex_version_cmp(const ex_version *a, const ex_version *b)
     return r;
 }
 
-bool ex_version_same_cu(const ex_version *a, const ex_version *b) { return ex_version_cmp_cu(a, b) == 0; }
+bool ex_version_same_cu(const ex_version *a, const ex_version *b)
+{
+    return ex_version_cmp_cu(a, b) == 0;
+}
 
 /* Decimal digits of v, at least width of them (zero padded), into p. */
 static char *put_uint(char *p, uint32_t v, int width)

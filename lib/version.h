@@ -27,9 +27,9 @@ typedef struct ex_version {
 
 enum ex_version_error {
     EX_VERSION_OK = 0,
-    EX_VERSION_EMPTY,    /* nothing but whitespace */
-    EX_VERSION_SYNTAX,   /* not a build string */
-    EX_VERSION_RANGE,    /* a part is too large to be an Exchange build */
+    EX_VERSION_EMPTY,  /* nothing but whitespace */
+    EX_VERSION_SYNTAX, /* not a build string */
+    EX_VERSION_RANGE,  /* a part is too large to be an Exchange build */
 };
 
 /* Longest accepted input; anything longer is a syntax error, not a scan. */
@@ -44,7 +44,10 @@ int ex_version_parse(const char *s, size_t len, ex_version *out);
 int ex_version_parse_str(const char *s, ex_version *out);
 const char *ex_version_strerror(int err);
 
-static inline bool ex_version_has_revision(const ex_version *v) { return v->revision >= 0; }
+static inline bool ex_version_has_revision(const ex_version *v)
+{
+    return v->revision >= 0;
+}
 
 /* Total order on all four parts; an unknown revision sorts below revision 0. */
 int ex_version_cmp(const ex_version *a, const ex_version *b);

@@ -25,20 +25,19 @@ typedef struct build_opts {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: exaudit build [options] [BUILD...]\n\n"
-            "Look up Exchange builds: product, CU, security update, support status, the\n"
-            "status of every known CVE, and the shortest update path. Without BUILD\n"
-            "arguments (or with '-'), builds are read from standard input, one per line.\n\n"
-            "Accepted forms: 15.1.2176.9  15.01.2176.009  15.1.2176 (CU only)\n"
-            "  Exchange/15.02.0858.002  'Version 15.1 (Build 2176.9)'  14.3.123.4  owaVer=15.2.858.2\n\n"
-            "Options:\n"
-            "  --json        one JSON object per build (schema: docs/schema.md)\n"
-            "  -v, --verbose one line per CVE instead of one per family\n"
-            "  --data DIR    use the knowledge-base bundle installed in DIR\n"
-            "  -h, --help    this text\n\n"
-            "Exit status: 0 nothing vulnerable, 1 a build is vulnerable, 2 usage error or\n"
-            "unparsable build, 3 runtime error.\n");
+    fprintf(out, "usage: exaudit build [options] [BUILD...]\n\n"
+                 "Look up Exchange builds: product, CU, security update, support status, the\n"
+                 "status of every known CVE, and the shortest update path. Without BUILD\n"
+                 "arguments (or with '-'), builds are read from standard input, one per line.\n\n"
+                 "Accepted forms: 15.1.2176.9  15.01.2176.009  15.1.2176 (CU only)\n"
+                 "  Exchange/15.02.0858.002  'Version 15.1 (Build 2176.9)'  14.3.123.4  owaVer=15.2.858.2\n\n"
+                 "Options:\n"
+                 "  --json        one JSON object per build (schema: docs/schema.md)\n"
+                 "  -v, --verbose one line per CVE instead of one per family\n"
+                 "  --data DIR    use the knowledge-base bundle installed in DIR\n"
+                 "  -h, --help    this text\n\n"
+                 "Exit status: 0 nothing vulnerable, 1 a build is vulnerable, 2 usage error or\n"
+                 "unparsable build, 3 runtime error.\n");
 }
 
 /* One compact JSON line; serialised in memory first, written once. */
@@ -124,9 +123,11 @@ static int lookup_stdin(build_opts *o)
 
 int cmd_build(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'}, {"verbose", no_argument, NULL, 'v'},
-        {"data", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"verbose", no_argument, NULL, 'v'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
     build_opts o = {.color = ex_use_color(stdout), .today = ex_today_days()};
     const char *data_dir = NULL;
     int c;

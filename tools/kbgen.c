@@ -34,7 +34,10 @@ static void put(buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
 
 /* Append one data/<name>.tsv as a bundle section (its header row included). */
 static void add_section(buf *b, const char *dir, const char *name)

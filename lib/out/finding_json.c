@@ -115,7 +115,8 @@ int ex_finding_from_json(const json_t *j, ex_finding *f)
     int r = ex_finding_setz(&f->id, get_str(j, "id")) | ex_finding_setz(&f->cve, get_str(j, "cve")) |
             ex_finding_setz(&f->title, get_str(j, "title")) | ex_finding_setz(&f->subject, get_str(j, "subject")) |
             ex_finding_setz(&f->ev.path, get_str(ev, "path")) | ex_finding_setz(&f->ev.match, get_str(ev, "match")) |
-            ex_finding_setz(&f->rule, get_str(rule, "name")) | ex_finding_setz(&f->rule_source, get_str(rule, "source")) |
+            ex_finding_setz(&f->rule, get_str(rule, "name")) |
+            ex_finding_setz(&f->rule_source, get_str(rule, "source")) |
             ex_finding_setz(&f->rule_author, get_str(rule, "author")) |
             ex_finding_setz(&f->rule_ref, get_str(rule, "reference"));
     const json_t *line = json_object_get(ev, "line"), *off = json_object_get(ev, "offset");

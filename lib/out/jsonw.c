@@ -38,10 +38,22 @@ static void close_container(ex_jsonw *w, char c)
         w->depth--;
 }
 
-void ex_jsonw_obj(ex_jsonw *w) { open_container(w, '{'); }
-void ex_jsonw_end_obj(ex_jsonw *w) { close_container(w, '}'); }
-void ex_jsonw_arr(ex_jsonw *w) { open_container(w, '['); }
-void ex_jsonw_end_arr(ex_jsonw *w) { close_container(w, ']'); }
+void ex_jsonw_obj(ex_jsonw *w)
+{
+    open_container(w, '{');
+}
+void ex_jsonw_end_obj(ex_jsonw *w)
+{
+    close_container(w, '}');
+}
+void ex_jsonw_arr(ex_jsonw *w)
+{
+    open_container(w, '[');
+}
+void ex_jsonw_end_arr(ex_jsonw *w)
+{
+    close_container(w, ']');
+}
 
 /* Length of the valid UTF-8 sequence at p, or 0 when invalid (same rules as finding_json.c). */
 static size_t utf8_len(const unsigned char *p, size_t n)
@@ -78,9 +90,12 @@ static void put_escaped(ex_buf *b, const unsigned char *s, size_t n)
             continue;
         }
         char esc[8];
-        int m = c == '"' ? snprintf(esc, sizeof esc, "\\\"") : c == '\\' ? snprintf(esc, sizeof esc, "\\\\")
-                : c == '\n' ? snprintf(esc, sizeof esc, "\\n") : c == '\t' ? snprintf(esc, sizeof esc, "\\t")
-                : c == '\r' ? snprintf(esc, sizeof esc, "\\r") : snprintf(esc, sizeof esc, "\\u%04x", c);
+        int m = c == '"'    ? snprintf(esc, sizeof esc, "\\\"")
+                : c == '\\' ? snprintf(esc, sizeof esc, "\\\\")
+                : c == '\n' ? snprintf(esc, sizeof esc, "\\n")
+                : c == '\t' ? snprintf(esc, sizeof esc, "\\t")
+                : c == '\r' ? snprintf(esc, sizeof esc, "\\r")
+                            : snprintf(esc, sizeof esc, "\\u%04x", c);
         ex_buf_append(b, esc, (size_t)m);
         i++;
     }

@@ -21,12 +21,12 @@ typedef struct ex_jsonw {
 } ex_jsonw;
 
 void ex_jsonw_init(ex_jsonw *w, ex_buf *out);
-void ex_jsonw_obj(ex_jsonw *w);   /* { */
+void ex_jsonw_obj(ex_jsonw *w); /* { */
 void ex_jsonw_end_obj(ex_jsonw *w);
-void ex_jsonw_arr(ex_jsonw *w);   /* [ */
+void ex_jsonw_arr(ex_jsonw *w); /* [ */
 void ex_jsonw_end_arr(ex_jsonw *w);
 void ex_jsonw_key(ex_jsonw *w, const char *key);
-void ex_jsonw_str(ex_jsonw *w, const char *s);  /* NULL writes null */
+void ex_jsonw_str(ex_jsonw *w, const char *s); /* NULL writes null */
 void ex_jsonw_strn(ex_jsonw *w, const char *s, size_t n);
 void ex_jsonw_int(ex_jsonw *w, int64_t v);
 void ex_jsonw_bool(ex_jsonw *w, bool v);

@@ -31,9 +31,10 @@ static void print_build(FILE *out, const ex_assessment *a)
         fprintf(out, " %s", a->cu_row->cu);
     if (a->precision == EX_PRECISION_SU && r->update[0])
         fprintf(out, " %s", r->update);
-    fprintf(out, "  [%s]\n", a->precision == EX_PRECISION_SU    ? "exact build"
-                             : a->precision == EX_PRECISION_CU ? "CU only"
-                                                               : "approximate");
+    fprintf(out, "  [%s]\n",
+            a->precision == EX_PRECISION_SU   ? "exact build"
+            : a->precision == EX_PRECISION_CU ? "CU only"
+                                              : "approximate");
     if (a->precision == EX_PRECISION_SU)
         fprintf(out, "  Released: %s%s%s%s\n", r->date[0] ? r->date : "date unknown", r->kb[0] ? " (" : "", r->kb,
                 r->kb[0] ? ")" : "");
@@ -48,7 +49,7 @@ static void print_support(FILE *out, const ex_assessment *a, bool color)
     if (a->support == EX_SUPPORT_ENDED)
         fprintf(out, "  Support:  %sENDED %s%s%s\n", color ? EX_C_RED : "", a->support_end,
                 strcmp(a->security_updates, "esu") == 0 ? " (security updates for paid ESU customers only)"
-                                                         : " (no security updates)",
+                                                        : " (no security updates)",
                 color ? EX_C_RESET : "");
     else
         fprintf(out, "  Support:  supported%s%s\n", a->support_end[0] ? " until " : "", a->support_end);

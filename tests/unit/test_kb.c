@@ -95,10 +95,13 @@ TEST(cu_range_and_nearest_lower)
 TEST(product_of_build)
 {
     const ex_kb *kb = ex_kb_builtin();
-    struct { const char *b; ex_product p; } cases[] = {
-        {"14.3.123.4", EX_PRODUCT_2010}, {"15.0.1497.2", EX_PRODUCT_2013},  {"15.1.2507.6", EX_PRODUCT_2016},
-        {"15.2.1748.10", EX_PRODUCT_2019}, {"15.2.2562.17", EX_PRODUCT_SE}, {"8.3.83.6", EX_PRODUCT_2007},
-        {"6.5.7638.1", EX_PRODUCT_2003}, {"16.0.1.1", EX_PRODUCT_UNKNOWN},
+    struct {
+        const char *b;
+        ex_product p;
+    } cases[] = {
+        {"14.3.123.4", EX_PRODUCT_2010},   {"15.0.1497.2", EX_PRODUCT_2013}, {"15.1.2507.6", EX_PRODUCT_2016},
+        {"15.2.1748.10", EX_PRODUCT_2019}, {"15.2.2562.17", EX_PRODUCT_SE},  {"8.3.83.6", EX_PRODUCT_2007},
+        {"6.5.7638.1", EX_PRODUCT_2003},   {"16.0.1.1", EX_PRODUCT_UNKNOWN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ex_version v;

@@ -14,8 +14,12 @@
 static ex_assessment assess_at(const char *build, const char *today, const ex_observation *obs, size_t nobs,
                                const ex_config_fact *cfg, size_t ncfg)
 {
-    ex_facts f = {.have_version = true, .today = ex_date_to_days(today), .obs = obs, .nobs = nobs,
-                  .config = cfg, .nconfig = ncfg};
+    ex_facts f = {.have_version = true,
+                  .today = ex_date_to_days(today),
+                  .obs = obs,
+                  .nobs = nobs,
+                  .config = cfg,
+                  .nconfig = ncfg};
     ex_assessment a;
     if (ex_version_parse_str(build, &f.version) != 0)
         t_fail(__FILE__, __LINE__, "fixture build '%s' does not parse", build);
@@ -24,7 +28,10 @@ static ex_assessment assess_at(const char *build, const char *today, const ex_ob
     return a;
 }
 
-static ex_assessment assess(const char *build) { return assess_at(build, "2026-11-26", NULL, 0, NULL, 0); }
+static ex_assessment assess(const char *build)
+{
+    return assess_at(build, "2026-11-26", NULL, 0, NULL, 0);
+}
 
 static void expect_status(const char *build, const char *cve, ex_status want, int line)
 {
@@ -211,7 +218,11 @@ TEST(probes_override_builds)
     ex_observation pos = {"CVE-2021-26855", EX_PROBE_POSITIVE, "GET /owa/auth/x.js -> X-CalculatedBETarget: localhost"};
     ex_observation mit = {"CVE-2021-26855", EX_PROBE_MITIGATED, "aborted with the cookie, 200 without"};
     ex_observation neg = {"CVE-2021-26855", EX_PROBE_NEGATIVE, "GET /owa/auth/x.js -> 404, no X-CalculatedBETarget"};
-    struct { const char *build; const ex_observation *o; ex_status want; } cases[] = {
+    struct {
+        const char *build;
+        const ex_observation *o;
+        ex_status want;
+    } cases[] = {
         {"15.1.2176", &pos, EX_STATUS_VULNERABLE},   /* CU only, probe proves it */
         {"15.1.2176", &neg, EX_STATUS_PATCHED},      /* CU only, Microsoft's check answers */
         {"15.1.2176.2", &mit, EX_STATUS_MITIGATED},  /* EOMT rewrite in front of a vulnerable build */
