@@ -404,7 +404,7 @@ static void exporttool_manifest(const lab_ctx *c, lab_resp *r)
     lab_resp_bodyf(r, "</SignatureValue><KeyInfo><X509Data>\r\n");
     for (int cert = 0; cert < 5; cert++) {
         lab_resp_bodyf(r, "<X509Certificate>");
-        filler_b64(r, &s, 2000);
+        filler_b64(r, &s, 2200);
         lab_resp_bodyf(r, "</X509Certificate>\r\n");
     }
     lab_resp_bodyf(r, "</X509Data></KeyInfo></Signature></r:issuer></r:license></msrel:RelData></KeyInfo>"
@@ -521,9 +521,10 @@ static bool proxylogon(const lab_ctx *c, lab_resp *r)
     if (truth_of(c, "CVE-2021-26855") != LAB_S_VULNERABLE || !proxylogon_target(c->req, target, sizeof target))
         return false;
     if (c->host->quirks & LAB_Q_PL_REDIRECT) {
-        char loc[320];
-        snprintf(loc, sizeof loc, "https://%s/owa/auth/logon.aspx?url=https%%3a%%2f%%2f%s%%2fowa%%2f&reason=0",
-                 lab_host_or_internal(c), lab_host_or_internal(c));
+        char url[320], enc[600], loc[900];
+        snprintf(url, sizeof url, "https://%s/owa/", lab_host_or_internal(c));
+        owa_encode(url, enc, sizeof enc);
+        snprintf(loc, sizeof loc, "https://%s/owa/auth/logon.aspx?url=%s&reason=0", lab_host_or_internal(c), enc);
         redirect(c, r, loc);
     } else {
         lab_resp_status(r, 500, "Internal Server Error");
@@ -556,19 +557,18 @@ static const char *proxyshell_backend(const lab_req *req, char *decoded, size_t 
     return slash;
 }
 
-/* Vulnerable answers: the errorfe redirect of sample 05 and the MAPI page of sample 06, both with
+/* Vulnerable answers: the errorfe redirect of sample 05 (a relative Location) and the MAPI page of sample 06, both with
  * the component build (V5/V6) and the emptied X-BackEndCookie. */
 static void proxyshell_owa(const lab_ctx *c, lab_resp *r)
 {
     char cv[EX_VERSION_STRLEN], loc[900];
     fmt_version(&persona(c)->component, cv, sizeof cv);
     snprintf(loc, sizeof loc,
-             "https://%s/owa/auth/errorfe.aspx?httpCode=500&msgParam=NT+AUTHORITY%%5cSYSTEM"
+             "/owa/auth/errorfe.aspx?httpCode=500&msgParam=NT+AUTHORITY%%5cSYSTEM"
              "&owaError=Microsoft.Exchange.Clients.Owa2.Server.Core.OwaADUserNotFoundException&owaVer=%s&be=%s"
              "&ts=%llu&fe=%s&reason=0&forest=%s",
-             lab_host_or_internal(c), cv, c->host->computer,
-             (unsigned long long)(132600000000000000ull + (c->host->rnd % 1000000000ull)), c->host->computer,
-             c->host->dns_domain);
+             cv, c->host->computer, (unsigned long long)(132600000000000000ull + (c->host->rnd % 1000000000ull)),
+             c->host->computer, c->host->dns_domain);
     redirect(c, r, loc);
     lab_resp_header(r, "X-Owa-Error", "Microsoft.Exchange.Clients.Owa2.Server.Core.OwaADUserNotFoundException");
     lab_resp_header(r, "X-OWA-DiagnosticsInfo", "0;0;0");

@@ -80,6 +80,30 @@ static void ntlm_object(ex_buf *out, const lab_host *h)
     ex_buf_puts(out, "}");
 }
 
+/* Wire quirks of this host (fleet.c), so that tests can pick hosts with or without them. */
+static void quirks_array(ex_buf *out, unsigned q)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {
+        {LAB_Q_LOWER_XOWA, "lower-case-x-owa-version"},  {LAB_Q_XOWA_ON_302, "x-owa-version-on-owa-302"},
+        {LAB_Q_EMPTY_XOWA, "empty-x-owa-version"},       {LAB_Q_PL_REDIRECT, "proxylogon-redirect"},
+        {LAB_Q_PS_401, "proxyshell-patched-401"},        {LAB_Q_BASIC_REALM, "basic-realm-on-ews"},
+        {LAB_Q_LOWER_FESERVER, "lower-case-x-feserver"},
+    };
+    bool first = true;
+    ex_buf_puts(out, "[");
+    for (size_t i = 0; i < EX_ARRAY_LEN(names); i++) {
+        if (!(q & names[i].bit))
+            continue;
+        ex_buf_puts(out, first ? "" : ", ");
+        json_str(out, names[i].name);
+        first = false;
+    }
+    ex_buf_puts(out, "]");
+}
+
 static void cves_object(ex_buf *out, const lab_persona *p)
 {
     lab_cve_truth t[LAB_NCVES];
@@ -133,6 +157,8 @@ void lab_manifest_line(const lab_fleet *f, const lab_host *h, ex_buf *out)
     json_str(out, p->kind == LAB_K_TARPIT || p->kind == LAB_K_BROKEN_TLS ? NULL : h->tls_name);
     key(out, "ntlm", false);
     ntlm_object(out, h);
+    key(out, "quirks", false);
+    quirks_array(out, h->quirks);
     key(out, "cves", false);
     cves_object(out, p);
     ex_buf_puts(out, "}\n");

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "handlers.h"
 
@@ -155,8 +156,8 @@ int lab_ntlm_answer(const lab_host *h, const char *authorization, char *value, s
     if (len < 16 || memcmp(msg, "NTLMSSP\0", 8) != 0 || msg[8] != 1 || msg[9] || msg[10] || msg[11])
         return 0; /* not a type 1 (a type 3, Kerberos, garbage): plain 401 */
     unsigned char challenge[8], type2[1024];
-    uint64_t r = lab_mix64(h->rnd ^ (uint64_t)time(NULL));
-    put64(challenge, r);
+    if (RAND_bytes(challenge, sizeof challenge) != 1)
+        return 0;
     /* FILETIME: 100 ns ticks since 1601-01-01. */
     uint64_t filetime = ((uint64_t)time(NULL) + 11644473600ull) * 10000000ull;
     int t2 = lab_ntlm_type2(h, challenge, filetime, type2, sizeof type2);
