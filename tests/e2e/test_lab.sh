@@ -11,14 +11,8 @@ LAB="$BUILD_DIR/exaudit-lab"
 CURL=(curl -sk --max-time 5 --noproxy '*')
 HOSTS=2000
 
-start_lab() {  # dir, args... : starts the lab in the background, sets LAB_PID and PORT
-    local dir="$1"; shift
-    mkdir -p "$dir"
-    "$LAB" "$@" --manifest "$dir/manifest.jsonl" --ready-file "$dir/ready" >"$dir/stdout" 2>"$dir/stderr" &
-    LAB_PID=$!
-    for _ in $(seq 200); do [ -s "$dir/ready" ] && break; kill -0 "$LAB_PID" 2>/dev/null || break; sleep 0.05; done
-    PORT=$(cat "$dir/ready" 2>/dev/null)
-}
+. "$SRC/tests/lab/start-lab.sh"
+start_lab() { LAB_BIN="$LAB" lab_start "$@"; PORT=$LAB_PORT; }
 
 start_lab "$TMP/a" --hosts $HOSTS --seed 11
 A_PID=$LAB_PID
