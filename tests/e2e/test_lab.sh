@@ -145,6 +145,16 @@ expect_contains "MAPI page shows the component build (sample 06)" "$BODY" "Versi
 R=$(headers "https://$(host_of e2019-cu9-apr21su):$PORT$PS")
 check "Apr21SU: 400 or 401, no redirect (GossiTheDog, #11)" grep -qE '^HTTP/1.1 40[01]' <<<"$R"
 
+H=$(host_of e2016-cu19-hidden)
+R=$(headers "https://$H:$PORT$PS")
+expect_contains "hidden 2016 CU19: ProxyShell still answers through Autodiscover" "$R" "OwaADUserNotFoundException"
+R=$(headers "${PL[@]}" "https://$H:$PORT/owa/auth/x.js")
+expect_contains "hidden: /owa is not published, the ProxyLogon probe meets a 404" "$R" "HTTP/1.1 404"
+expect_eq "hidden: the manifest expects no ProxyLogon status" "$(field "$H" cves.CVE-2021-26855.expect)" "None"
+R=$(headers "https://$H:$PORT/ews/exchange.asmx")
+expect_contains "hidden: EWS 401 still marks Exchange with X-FEServer" "${R,,}" "x-feserver:"
+expect_not_contains "hidden: ... but shows no build" "$R" "15.1.2176"
+
 # ---- EOMTv2 (LB §6.2) -------------------------------------------------------------------------------------
 H=$(host_of e2019-cu12-aug22su-eomtv2)
 "${CURL[@]}" -o /dev/null "https://$H:$PORT/autodiscover/autodiscover.json?a@foo.var/owa/?&Email=autodiscover/autodiscover.json?a@foo.var&Protocol=XYZ&FooProtocol=%50owershell"; RC=$?
