@@ -215,6 +215,47 @@ expect_contains "huge body announces 5 GiB" "$R" "Content-Length: 5368709120"
 RC=$("${CURL[@]}" -o /dev/null "https://$(host_of endless-headers):$PORT/"; echo $?)
 check "endless headers never end (curl $RC)" test "$RC" -ne 0 -a "$RC" -ne 28
 
+# Regression: a client that closes its side right after its request still gets the answer (the lab
+# used to drop buffered requests on EOF).
+HC=$(python3 - "$(host_of e2019-cu9)" "$PORT" 2>&1 <<'EOF'
+import socket, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+sock = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out)
+def pump():
+    data = out.read()
+    if data: sock.sendall(data)
+while True:
+    try:
+        tls.do_handshake(); break
+    except ssl.SSLWantReadError:
+        pump(); inc.write(sock.recv(65536))
+pump()
+# The request and the close_notify leave in one write, so the server reads both at once.
+tls.write(b"GET /owa/ HTTP/1.1\r\nHost: x\r\n\r\n")
+try:
+    tls.unwrap()
+except ssl.SSLWantReadError:
+    pass
+sock.sendall(out.read())
+got = b""
+while True:
+    try:
+        d = sock.recv(65536)
+    except OSError:
+        break
+    if not d: break
+    inc.write(d)
+    try:
+        while True: got += tls.read(65536)
+    except (ssl.SSLWantReadError, ssl.SSLZeroReturnError, ssl.SSLError):
+        pass
+print(got.split(b"\r\n")[0].decode() or "no answer")
+EOF
+)
+expect_eq "a request followed at once by close_notify is still answered" "$HC" "HTTP/1.1 302 Found"
+
 # ---- addresses outside the fleet, determinism, clean stop -------------------------------------------------------
 "${CURL[@]}" -o /dev/null "https://127.1.200.1:$PORT/"; RC=$?
 check "a loopback address outside the fleet is refused (curl $RC)" test "$RC" -eq 35 -o "$RC" -eq 56 -o "$RC" -eq 7
