@@ -403,13 +403,10 @@ static void bx_values(bx *b, const mk_event *ev, const char *computer)
         case S_TIME: types[i] = V_FILETIME, sizes[i] = 8; break;
         case S_RECORDID: types[i] = V_UINT64, sizes[i] = 8; break;
         default:
-            if (strs[i] && strs[i][0]) {
-                types[i] = V_STRING;
-                sizes[i] = (uint32_t)(2 * utf16(strs[i], NULL, 2 * 32000));
-            } else {
-                types[i] = V_NULL;
-                sizes[i] = 0;
-            }
+            /* An empty string stays a (zero-length) string: a null would drop the
+             * element and shift the positions of the <Data> that follow. */
+            types[i] = V_STRING;
+            sizes[i] = strs[i] ? (uint32_t)(2 * utf16(strs[i], NULL, 2 * 32000)) : 0;
         }
     }
     bx_u32(b, nv);
@@ -526,6 +523,7 @@ static int try_record(mk_evtx *w, const mk_event *ev, const char *computer)
     memcpy(tables, w->chunk + 128, sizeof tables);
     bx_template_instance(w, &b, ev->ndata);
     bx_values(&b, ev, computer);
+    bx_u8(&b, T_EOF); /* the record's fragment ends after the substitution values */
     bx_u32(&b, 0);
     if (b.overflow) {
         w->nnames = nn;
