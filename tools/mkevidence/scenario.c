@@ -423,7 +423,9 @@ static void plan_proxylogon(sctx *s)
         int64_t t = t0 + steps[i].dt;
         bool fixed = fixed_at(s, t);
         int status = fixed ? 500 : steps[i].status;
-        mk_req *r = atk(s, t, MK_P_ECP, MK_R_HP | MK_R_FE | MK_R_BE, "POST", "/ecp/y.js", "", steps[i].ua, ip, status);
+        /* Once fixed, the front end no longer routes the cookie's target: no back end line. */
+        mk_req *r = atk(s, t, MK_P_ECP, MK_R_HP | MK_R_FE | (fixed ? 0 : MK_R_BE), "POST", "/ecp/y.js", "",
+                        steps[i].ua, ip, status);
         r->anchor = mk_keepf("ServerInfo~a]@%s%s", be, steps[i].target);
         r->routing_type = "Server";
         r->routing_hint = "X-BEResource-Cookie";
