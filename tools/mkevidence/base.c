@@ -29,7 +29,10 @@ void mk_rng_seed(mk_rng *r, uint64_t seed, uint64_t stream)
         r->s[i] = splitmix64(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t mk_rng_next(mk_rng *r)
 {
@@ -201,8 +204,14 @@ char *mk_put_csv(char *p, const char *s)
 
 static char out_root[4096];
 
-void mk_out_init(const char *root) { snprintf(out_root, sizeof out_root, "%s", root); }
-const char *mk_out_root(void) { return out_root; }
+void mk_out_init(const char *root)
+{
+    snprintf(out_root, sizeof out_root, "%s", root);
+}
+const char *mk_out_root(void)
+{
+    return out_root;
+}
 
 void mk_out_local(const char *vpath, char *buf, size_t n)
 {
@@ -309,7 +318,10 @@ void mk_file_write(mk_file *f, const void *p, size_t n)
     mk_file_commit(f, w + n);
 }
 
-void mk_file_puts(mk_file *f, const char *s) { mk_file_write(f, s, strlen(s)); }
+void mk_file_puts(mk_file *f, const char *s)
+{
+    mk_file_write(f, s, strlen(s));
+}
 
 static void set_times_fd(int fd, int64_t mtime_ms)
 {
@@ -358,7 +370,7 @@ void mk_set_dir_time(const char *vpath, int64_t mtime_ms)
 #define PLAN_GROW(arr, n, cap)                                                                                         \
     do {                                                                                                               \
         if ((n) == (cap)) {                                                                                            \
-            size_t nc = (cap) ? (cap) * 2 : 64;                                                                        \
+            size_t nc = (cap) ? (cap)*2 : 64;                                                                          \
             void *np = realloc((arr), nc * sizeof *(arr));                                                             \
             if (!np) {                                                                                                 \
                 mk_warn("out of memory");                                                                              \
@@ -444,14 +456,24 @@ void mk_plan_sort(mk_plan *p)
     sort_events(p->events, p->nevents);
 }
 
-const char *mk_keep(const char *s)
+/* Strings that live as long as the run: remembered so that mk_keep_release()
+ * frees them all at the end. */
+static char **kept;
+static size_t nkept, capkept;
+
+static const char *keep_ptr(char *p)
 {
-    char *d = strdup(s ? s : "");
-    if (!d) {
+    if (!p || (nkept == capkept && !(kept = realloc(kept, (capkept = capkept ? capkept * 2 : 256) * sizeof *kept)))) {
         mk_warn("out of memory");
         exit(3);
     }
-    return d;
+    kept[nkept++] = p;
+    return p;
+}
+
+const char *mk_keep(const char *s)
+{
+    return keep_ptr(strdup(s ? s : ""));
 }
 
 const char *mk_keepf(const char *fmt, ...)
@@ -461,11 +483,28 @@ const char *mk_keepf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        mk_warn("out of memory");
-        exit(3);
-    }
-    return s;
+    return keep_ptr(n < 0 ? NULL : s);
+}
+
+void mk_keep_release(void)
+{
+    for (size_t i = 0; i < nkept; i++)
+        free(kept[i]);
+    free(kept);
+    kept = NULL;
+    nkept = capkept = 0;
+}
+
+void mk_plan_free(mk_plan *p)
+{
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i].data);
+    free(p->reqs);
+    free(p->ecp);
+    free(p->oab);
+    free(p->events);
+    free(p->files);
+    memset(p, 0, sizeof *p);
 }
 
 void mk_warn(const char *fmt, ...)
@@ -478,8 +517,8 @@ void mk_warn(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-const char *const mk_proto_folder[MK_P_COUNT] = {"Autodiscover", "Eas",        "Ecp",    "Ews",    "Mapi",
-                                                 "Oab",          "Owa",        "OwaCalendar", "PowerShell", "RpcHttp"};
-const char *const mk_proto_name[MK_P_COUNT] = {"Autodiscover", "Eas",        "Ecp",    "Ews",    "Mapi",
-                                               "Oab",          "Owa",        "OwaCalendar", "PowerShell", "RpcHttp"};
+const char *const mk_proto_folder[MK_P_COUNT] = {"Autodiscover", "Eas", "Ecp",         "Ews",        "Mapi",
+                                                 "Oab",          "Owa", "OwaCalendar", "PowerShell", "RpcHttp"};
+const char *const mk_proto_name[MK_P_COUNT] = {"Autodiscover", "Eas", "Ecp",         "Ews",        "Mapi",
+                                               "Oab",          "Owa", "OwaCalendar", "PowerShell", "RpcHttp"};
 const char *const mk_channel_name[MK_CH_COUNT] = {"Application", "MSExchange Management"};

@@ -13,14 +13,15 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mkevidence --out DIR|FILE.zip [--scenario NAME] [--seed S] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-            "                  [--size BYTES[K|M|G]] [--layout tree|kape-zip|velociraptor-zip] [--evtx binary|xml|csv]\n"
-            "                  [--truth FILE] [--install-root PATH] [--build 15.1.2176.2] [--patched-on DATE|never]\n"
-            "                  [--patched-build BUILD] [--quiet]\n\n"
-            "Writes the logs and files of an Exchange server (a mounted C: drive under DIR/C/, or a triage zip)\n"
-            "with benign traffic and the traces of one scenario, and the ground truth (docs/evidence.md).\n\n"
-            "Scenarios:\n");
+    fprintf(
+        out,
+        "usage: mkevidence --out DIR|FILE.zip [--scenario NAME] [--seed S] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+        "                  [--size BYTES[K|M|G]] [--layout tree|kape-zip|velociraptor-zip] [--evtx binary|xml|csv]\n"
+        "                  [--truth FILE] [--install-root PATH] [--build 15.1.2176.2] [--patched-on DATE|never]\n"
+        "                  [--patched-build BUILD] [--quiet]\n\n"
+        "Writes the logs and files of an Exchange server (a mounted C: drive under DIR/C/, or a triage zip)\n"
+        "with benign traffic and the traces of one scenario, and the ground truth (docs/evidence.md).\n\n"
+        "Scenarios:\n");
     for (int i = 0; i < MK_SC_COUNT; i++)
         fprintf(out, "  %-26s %s (default %s .. %s)\n", mk_scenarios[i].name, mk_scenarios[i].summary,
                 mk_scenarios[i].from, mk_scenarios[i].to);
@@ -36,9 +37,21 @@ static int parse_size(const char *s, uint64_t *out)
     uint64_t mul = 1;
     switch (*end) {
     case 0: break;
-    case 'k': case 'K': mul = 1ULL << 10; end++; break;
-    case 'm': case 'M': mul = 1ULL << 20; end++; break;
-    case 'g': case 'G': mul = 1ULL << 30; end++; break;
+    case 'k':
+    case 'K':
+        mul = 1ULL << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mul = 1ULL << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mul = 1ULL << 30;
+        end++;
+        break;
     default: return -1;
     }
     if (*end == 'B' || *end == 'b')
@@ -101,14 +114,21 @@ int main(int argc, char **argv)
     c.seed = 1;
     enum { O_FROM = 256, O_TO, O_SIZE, O_LAYOUT, O_EVTX, O_TRUTH, O_INSTALL, O_BUILD, O_PATCHED, O_PBUILD };
     static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'},         {"scenario", required_argument, 0, 's'},
-        {"seed", required_argument, 0, 'S'},        {"from", required_argument, 0, O_FROM},
-        {"to", required_argument, 0, O_TO},         {"size", required_argument, 0, O_SIZE},
-        {"layout", required_argument, 0, O_LAYOUT}, {"evtx", required_argument, 0, O_EVTX},
-        {"truth", required_argument, 0, O_TRUTH},   {"install-root", required_argument, 0, O_INSTALL},
-        {"build", required_argument, 0, O_BUILD},   {"patched-on", required_argument, 0, O_PATCHED},
+        {"out", required_argument, 0, 'o'},
+        {"scenario", required_argument, 0, 's'},
+        {"seed", required_argument, 0, 'S'},
+        {"from", required_argument, 0, O_FROM},
+        {"to", required_argument, 0, O_TO},
+        {"size", required_argument, 0, O_SIZE},
+        {"layout", required_argument, 0, O_LAYOUT},
+        {"evtx", required_argument, 0, O_EVTX},
+        {"truth", required_argument, 0, O_TRUTH},
+        {"install-root", required_argument, 0, O_INSTALL},
+        {"build", required_argument, 0, O_BUILD},
+        {"patched-on", required_argument, 0, O_PATCHED},
         {"patched-build", required_argument, 0, O_PBUILD},
-        {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     int opt;
@@ -158,10 +178,14 @@ int main(int argc, char **argv)
     }
     c.scenario = (mk_scenario_id)sc;
     const mk_scenario_info *si = &mk_scenarios[sc];
-    c.layout = !strcmp(layout, "tree") ? MK_LAYOUT_TREE : !strcmp(layout, "kape-zip") ? MK_LAYOUT_KAPE
-               : !strcmp(layout, "velociraptor-zip") ? MK_LAYOUT_VELO : -1;
-    c.evtx_form = !strcmp(evtx, "binary") ? MK_EVTX_BINARY : !strcmp(evtx, "xml") ? MK_EVTX_XML
-                  : !strcmp(evtx, "csv") ? MK_EVTX_CSV : -1;
+    c.layout = !strcmp(layout, "tree")               ? MK_LAYOUT_TREE
+               : !strcmp(layout, "kape-zip")         ? MK_LAYOUT_KAPE
+               : !strcmp(layout, "velociraptor-zip") ? MK_LAYOUT_VELO
+                                                     : -1;
+    c.evtx_form = !strcmp(evtx, "binary") ? MK_EVTX_BINARY
+                  : !strcmp(evtx, "xml")  ? MK_EVTX_XML
+                  : !strcmp(evtx, "csv")  ? MK_EVTX_CSV
+                                          : -1;
     if (c.layout < 0 || c.evtx_form < 0) {
         fprintf(stderr, "mkevidence: bad --layout or --evtx\n");
         return 2;
@@ -242,6 +266,10 @@ int main(int argc, char **argv)
         nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (rc == 0 && c.truth_path)
         rc = mk_truth_write(&c, c.truth_path);
+    mk_plan_free(&plan);
+    mk_truth_reset();
+    free(mk_users);
+    mk_keep_release();
     if (rc != 0) {
         fprintf(stderr, "mkevidence: failed\n");
         return 3;

@@ -140,9 +140,18 @@ static void authed(mk_req *r, const mk_user *u, const char *auth)
 /* ------------------------------------------------------------ generators */
 
 static const char *const owa_actions[] = {
-    "GetItem", "FindItem", "FindConversation", "GetConversationItems", "GetFolderMruConfiguration",
-    "SubscribeToNotification", "GetOwaUserConfiguration", "UpdateItem", "CreateItem", "GetAttachment",
-    "GetCalendarView", "GetPeopleFilters",
+    "GetItem",
+    "FindItem",
+    "FindConversation",
+    "GetConversationItems",
+    "GetFolderMruConfiguration",
+    "SubscribeToNotification",
+    "GetOwaUserConfiguration",
+    "UpdateItem",
+    "CreateItem",
+    "GetAttachment",
+    "GetCalendarView",
+    "GetPeopleFilters",
 };
 
 static void gen_owa(mk_traffic *t, mk_req *r)
@@ -178,7 +187,8 @@ static void gen_owa(mk_traffic *t, mk_req *r)
         random_token(t, canary, sizeof canary);
         r->method = "POST";
         r->stem = "/owa/ev.owa2";
-        snprintf(t->query, sizeof t->query, "ns=PendingRequest&ev=PendingNotificationRequest&UA=0&cid=%u&X-OWA-CANARY=%s",
+        snprintf(t->query, sizeof t->query,
+                 "ns=PendingRequest&ev=PendingNotificationRequest&UA=0&cid=%u&X-OWA-CANARY=%s",
                  mk_rng_below(&t->rng, 1u << 30), canary);
         r->query = t->query;
         r->protocol_action = "PendingRequest";
@@ -199,8 +209,9 @@ static void gen_owa_static(mk_traffic *t, mk_req *r)
 {
     /* The logon page and its resources: served by the front end itself, so
      * they appear in IIS W3SVC1 only. */
-    static const char *const res[] = {"favicon.ico", "logon.css", "owafont_ja.css", "lgnbotl.gif",
-                                      "olk_logo_white.png", "SegoeUI-SemiLight.ttf", "SegoeUI-Regular.woff"};
+    static const char *const res[] = {"favicon.ico",         "logon.css",          "owafont_ja.css",
+                                      "lgnbotl.gif",         "olk_logo_white.png", "SegoeUI-SemiLight.ttf",
+                                      "SegoeUI-Regular.woff"};
     mk_user *u = pick_user(t);
     r->proto = MK_P_NONE;
     r->flags = MK_R_FE;
@@ -230,8 +241,9 @@ static void gen_owa_static(mk_traffic *t, mk_req *r)
     }
 }
 
-static const char *const ews_actions[] = {"GetFolder", "FindItem", "GetItem", "SyncFolderItems", "GetUserAvailability",
-                                          "GetStreamingEvents", "Subscribe", "GetUserOofSettings"};
+static const char *const ews_actions[] = {
+    "GetFolder",           "FindItem",           "GetItem",   "SyncFolderItems",
+    "GetUserAvailability", "GetStreamingEvents", "Subscribe", "GetUserOofSettings"};
 
 static void gen_ews(mk_traffic *t, mk_req *r)
 {
@@ -249,8 +261,8 @@ static void gen_ews(mk_traffic *t, mk_req *r)
     r->time_taken = 20 + (int)mk_rng_below(&t->rng, 600);
 }
 
-static const char *const eas_cmds[] = {"Sync", "Sync", "Ping", "Ping", "Ping", "FolderSync", "ItemOperations",
-                                       "GetItemEstimate", "SendMail", "Search"};
+static const char *const eas_cmds[] = {
+    "Sync", "Sync", "Ping", "Ping", "Ping", "FolderSync", "ItemOperations", "GetItemEstimate", "SendMail", "Search"};
 
 static void gen_eas(mk_traffic *t, mk_req *r)
 {
@@ -274,8 +286,8 @@ static void gen_eas(mk_traffic *t, mk_req *r)
              devices[d].type);
     r->query = t->query;
     r->protocol_action = cmd;
-    r->time_taken = !strcmp(cmd, "Ping") ? 470000 + (int)mk_rng_below(&t->rng, 60000)
-                                         : 40 + (int)mk_rng_below(&t->rng, 900);
+    r->time_taken =
+        !strcmp(cmd, "Ping") ? 470000 + (int)mk_rng_below(&t->rng, 60000) : 40 + (int)mk_rng_below(&t->rng, 900);
 }
 
 static void gen_autodiscover(mk_traffic *t, mk_req *r)
@@ -314,8 +326,8 @@ static void gen_autodiscover(mk_traffic *t, mk_req *r)
     }
 }
 
-static const char *const emsmdb_actions[] = {"Connect", "Execute", "Execute", "Execute", "NotificationWait",
-                                             "Disconnect"};
+static const char *const emsmdb_actions[] = {"Connect", "Execute",          "Execute",
+                                             "Execute", "NotificationWait", "Disconnect"};
 static const char *const nspi_actions[] = {"Bind", "QueryRows", "GetMatches", "ResolveNames", "Unbind"};
 
 static void gen_mapi(mk_traffic *t, mk_req *r)
@@ -524,10 +536,18 @@ typedef struct generator {
 } generator;
 
 static const generator generators[] = {
-    {"mapi", 250, gen_mapi},       {"owa", 180, gen_owa},     {"owa-static", 60, gen_owa_static},
-    {"eas", 170, gen_eas},         {"ews", 140, gen_ews},     {"autodiscover", 80, gen_autodiscover},
-    {"rpc", 25, gen_rpc},          {"oab", 25, gen_oab},      {"ecp", 20, gen_ecp},
-    {"powershell", 5, gen_powershell}, {"health", 35, gen_health}, {"be-probe", 5, gen_be_probe},
+    {"mapi", 250, gen_mapi},
+    {"owa", 180, gen_owa},
+    {"owa-static", 60, gen_owa_static},
+    {"eas", 170, gen_eas},
+    {"ews", 140, gen_ews},
+    {"autodiscover", 80, gen_autodiscover},
+    {"rpc", 25, gen_rpc},
+    {"oab", 25, gen_oab},
+    {"ecp", 20, gen_ecp},
+    {"powershell", 5, gen_powershell},
+    {"health", 35, gen_health},
+    {"be-probe", 5, gen_be_probe},
     {"scanner", 5, gen_scanner},
 };
 
@@ -555,7 +575,10 @@ mk_traffic *mk_traffic_new(const mk_cfg *c)
     return t;
 }
 
-void mk_traffic_free(mk_traffic *t) { free(t); }
+void mk_traffic_free(mk_traffic *t)
+{
+    free(t);
+}
 
 void mk_traffic_next(mk_traffic *t, int64_t time_ms, mk_req *r)
 {

@@ -38,7 +38,7 @@ static int64_t mal_first = INT64_MAX, mal_last = INT64_MIN;
 #define GROW(arr, n, cap)                                                                                              \
     do {                                                                                                               \
         if ((n) == (cap)) {                                                                                            \
-            size_t nc = (cap) ? (cap) * 2 : 32;                                                                        \
+            size_t nc = (cap) ? (cap)*2 : 32;                                                                          \
             void *np = realloc((arr), nc * sizeof *(arr));                                                             \
             if (!np) {                                                                                                 \
                 mk_warn("out of memory");                                                                              \
@@ -140,8 +140,14 @@ static json_t *time_or_null(int64_t ms)
     return json_string(iso);
 }
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
-static json_t *int_or_null(int64_t v) { return v < 0 ? json_null() : json_integer(v); }
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+static json_t *int_or_null(int64_t v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
 
 static int cmp_expected(const void *a, const void *b)
 {
@@ -166,7 +172,10 @@ static int cmp_benign(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static int cmp_cover(const void *a, const void *b) { return strcmp(((const coverage *)a)->dir, ((const coverage *)b)->dir); }
+static int cmp_cover(const void *a, const void *b)
+{
+    return strcmp(((const coverage *)a)->dir, ((const coverage *)b)->dir);
+}
 
 static json_t *expected_json(const expected *x, bool required)
 {
@@ -188,9 +197,12 @@ static json_t *expected_json(const expected *x, bool required)
 
 int mk_truth_write(const mk_cfg *c, const char *path)
 {
-    qsort(exps, nexps, sizeof *exps, cmp_expected);
-    qsort(benigns, nbenigns, sizeof *benigns, cmp_benign);
-    qsort(covs, ncovs, sizeof *covs, cmp_cover);
+    if (nexps) /* qsort(NULL, 0, ...) is undefined */
+        qsort(exps, nexps, sizeof *exps, cmp_expected);
+    if (nbenigns)
+        qsort(benigns, nbenigns, sizeof *benigns, cmp_benign);
+    if (ncovs)
+        qsort(covs, ncovs, sizeof *covs, cmp_cover);
     char b[32], pb[32], day[16];
     mk_build_short(&c->build, b, sizeof b);
     mk_build_short(&c->patched_build, pb, sizeof pb);
