@@ -369,16 +369,7 @@ void mk_set_dir_time(const char *vpath, int64_t mtime_ms)
 
 #define PLAN_GROW(arr, n, cap)                                                                                         \
     do {                                                                                                               \
-        if ((n) == (cap)) {                                                                                            \
-            size_t nc = (cap) ? (cap)*2 : 64;                                                                          \
-            void *np = realloc((arr), nc * sizeof *(arr));                                                             \
-            if (!np) {                                                                                                 \
-                mk_warn("out of memory");                                                                              \
-                exit(3);                                                                                               \
-            }                                                                                                          \
-            (arr) = np;                                                                                                \
-            (cap) = nc;                                                                                                \
-        }                                                                                                              \
+        MK_GROW(arr, n, cap);                                                                                          \
         memset(&(arr)[(n)], 0, sizeof *(arr));                                                                         \
     } while (0)
 

@@ -82,16 +82,7 @@ typedef struct evlist {
 
 static mk_event *evlist_add(evlist *l)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 1024;
-        mk_event *ne = realloc(l->ev, nc * sizeof *ne);
-        if (!ne) {
-            mk_warn("out of memory");
-            exit(3);
-        }
-        l->ev = ne;
-        l->cap = nc;
-    }
+    MK_GROW(l->ev, l->n, l->cap);
     return &l->ev[l->n++];
 }
 

@@ -18,6 +18,22 @@
 
 #define MK_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+void mk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Make room for one more element in a growable array (exits when memory runs out: a generator has no better answer). */
+#define MK_GROW(arr, n, cap)                                                                                           \
+    do {                                                                                                               \
+        if ((n) == (cap)) {                                                                                            \
+            size_t nc_ = (cap) ? (cap)*2 : 64;                                                                         \
+            void *np_ = realloc((arr), nc_ * sizeof *(arr));                                                           \
+            if (!np_) {                                                                                                \
+                mk_warn("out of memory");                                                                              \
+                exit(3);                                                                                               \
+            }                                                                                                          \
+            (arr) = np_;                                                                                               \
+            (cap) = nc_;                                                                                               \
+        }                                                                                                              \
+    } while (0)
+
 /* ---------------------------------------------------------------- config */
 
 enum { MK_LAYOUT_TREE, MK_LAYOUT_KAPE, MK_LAYOUT_VELO };
@@ -430,8 +446,5 @@ uint8_t *mk_pe_dll(const char *const *ascii, size_t nascii, const char *const *w
 
 /* Layouts (layout.c): pack the generated tree into a triage zip. */
 int mk_layout_pack(const mk_cfg *c, const char *tree_root);
-
-/* Messages. */
-void mk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

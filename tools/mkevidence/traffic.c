@@ -137,6 +137,17 @@ static void authed(mk_req *r, const mk_user *u, const char *auth)
     r->auth_type = auth;
 }
 
+/* The common start of an authenticated, proxied request of a user. */
+static mk_user *user_request(mk_traffic *t, mk_req *r, int proto, const char *auth, const char *routing_hint)
+{
+    mk_user *u = pick_user(t);
+    set_proxied(t, r, proto, 200);
+    authed(r, u, auth);
+    anchor_smtp(t, r, u);
+    r->routing_hint = routing_hint;
+    return u;
+}
+
 /* ------------------------------------------------------------ generators */
 
 static const char *const owa_actions[] = {
@@ -247,11 +258,8 @@ static const char *const ews_actions[] = {
 
 static void gen_ews(mk_traffic *t, mk_req *r)
 {
-    mk_user *u = pick_user(t);
-    set_proxied(t, r, MK_P_EWS, 200);
-    authed(r, u, mk_rng_below(&t->rng, 2) ? "Negotiate" : "NTLM");
-    anchor_smtp(t, r, u);
-    r->routing_hint = "X-AnchorMailbox-Header";
+    mk_user *u =
+        user_request(t, r, MK_P_EWS, mk_rng_below(&t->rng, 2) ? "Negotiate" : "NTLM", "X-AnchorMailbox-Header");
     r->cip = user_ip(t, u);
     uint32_t k = mk_rng_below(&t->rng, 10);
     r->ua = k < 6 ? ua_outlook[u->outlook % MK_LEN(ua_outlook)] : k < 8 ? ua_mac_outlook : ua_ews_api;
@@ -266,11 +274,7 @@ static const char *const eas_cmds[] = {
 
 static void gen_eas(mk_traffic *t, mk_req *r)
 {
-    mk_user *u = pick_user(t);
-    set_proxied(t, r, MK_P_EAS, 200);
-    authed(r, u, "Basic");
-    anchor_smtp(t, r, u);
-    r->routing_hint = "X-AnchorMailbox-Header";
+    mk_user *u = user_request(t, r, MK_P_EAS, "Basic", "X-AnchorMailbox-Header");
     size_t d = u->device % MK_LEN(devices);
     r->ua = devices[d].ua;
     r->cip = mk_rng_below(&t->rng, 3) ? u->mobile_ip : u->lan_ip;
@@ -332,11 +336,8 @@ static const char *const nspi_actions[] = {"Bind", "QueryRows", "GetMatches", "R
 
 static void gen_mapi(mk_traffic *t, mk_req *r)
 {
-    mk_user *u = pick_user(t);
-    set_proxied(t, r, MK_P_MAPI, 200);
-    authed(r, u, "Negotiate");
+    mk_user *u = user_request(t, r, MK_P_MAPI, "Negotiate", "MailboxId-Url");
     anchor_mbx(t, r, u);
-    r->routing_hint = "MailboxId-Url";
     r->cip = mk_rng_below(&t->rng, 5) ? u->lan_ip : u->ext_ip;
     r->ua = ua_outlook[u->outlook % MK_LEN(ua_outlook)];
     r->method = "POST";
@@ -357,11 +358,7 @@ static void gen_mapi(mk_traffic *t, mk_req *r)
 
 static void gen_rpc(mk_traffic *t, mk_req *r)
 {
-    mk_user *u = pick_user(t);
-    set_proxied(t, r, MK_P_RPCHTTP, 200);
-    authed(r, u, "NTLM");
-    anchor_smtp(t, r, u);
-    r->routing_hint = "RpcHttpServer-Url";
+    mk_user *u = user_request(t, r, MK_P_RPCHTTP, "NTLM", "RpcHttpServer-Url");
     r->cip = u->ext_ip;
     r->ua = ua_msrpc;
     r->method = mk_rng_below(&t->rng, 2) ? "RPC_IN_DATA" : "RPC_OUT_DATA";

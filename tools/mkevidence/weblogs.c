@@ -201,6 +201,29 @@ static void put_line_end(mk_file *f, char *p)
     f->lines++;
 }
 
+/* After a line is written: the file's last time, coverage, and what the truth says about the line. */
+static void line_done(logfile *lf, cover *cv, int64_t t, const mk_expect *e, const char *benign)
+{
+    lf->last_t = t;
+    cover_add(cv, t);
+    if (e)
+        mk_truth_add(e, lf->f.vpath, (int64_t)lf->f.lines, -1, t, NULL);
+    if (benign)
+        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, benign);
+}
+
+/* "TimeStamp,ServerName," of the ECP and OAB generator logs. */
+static char *put_stamp_server(char *p, int64_t t)
+{
+    char iso[25];
+    mk_time_iso_ms(t, iso);
+    p = mk_put(p, iso);
+    *p++ = ',';
+    p = mk_put(p, MK_SERVER);
+    *p++ = ',';
+    return p;
+}
+
 static int build_idx(const wl *w, int64_t t)
 {
     return t >= w->c->patched_ms ? 1 : 0;
@@ -391,12 +414,7 @@ static int hp_write(wl *w, const mk_req *r)
         p = hp_field(w, p, layout[i], r, b);
     }
     put_line_end(&lf->f, p);
-    lf->last_t = r->t;
-    cover_add(&w->cov_hp[r->proto], r->t);
-    if (r->expect[MK_T_HP])
-        mk_truth_add(r->expect[MK_T_HP], lf->f.vpath, (int64_t)lf->f.lines, -1, r->t, NULL);
-    if (r->benign_note[MK_T_HP])
-        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, r->benign_note[MK_T_HP]);
+    line_done(lf, &w->cov_hp[r->proto], r->t, r->expect[MK_T_HP], r->benign_note[MK_T_HP]);
     return 0;
 }
 
@@ -579,13 +597,8 @@ static int iis_write(wl *w, const mk_req *r, bool back_end)
         }
     }
     put_line_end(&lf->f, p);
-    lf->last_t = r->t;
-    cover_add(back_end ? &w->cov_be : &w->cov_fe, r->t);
     int target = back_end ? MK_T_BE : MK_T_FE;
-    if (r->expect[target])
-        mk_truth_add(r->expect[target], lf->f.vpath, (int64_t)lf->f.lines, -1, r->t, NULL);
-    if (r->benign_note[target])
-        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, r->benign_note[target]);
+    line_done(lf, back_end ? &w->cov_be : &w->cov_fe, r->t, r->expect[target], r->benign_note[target]);
     return 0;
 }
 
@@ -629,23 +642,12 @@ static int ecp_write_line(wl *w, int64_t t, const char *event_id, const char *ev
     if (daily_open(w, lf, "Logging/ECP/Server", "ECPServer", "ECP Server Log", "TimeStamp,ServerName,EventId,EventData",
                    t) < 0)
         return -1;
-    char iso[25];
-    mk_time_iso_ms(t, iso);
-    char *p = mk_file_reserve(&lf->f, LINE_RESERVE);
-    p = mk_put(p, iso);
-    *p++ = ',';
-    p = mk_put(p, MK_SERVER);
-    *p++ = ',';
+    char *p = put_stamp_server(mk_file_reserve(&lf->f, LINE_RESERVE), t);
     p = mk_put(p, event_id);
     *p++ = ',';
     p = mk_put_csv(p, event_data);
     put_line_end(&lf->f, p);
-    lf->last_t = t;
-    cover_add(&w->cov_ecp, t);
-    if (e)
-        mk_truth_add(e, lf->f.vpath, (int64_t)lf->f.lines, -1, t, NULL);
-    if (benign_note)
-        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, benign_note);
+    line_done(lf, &w->cov_ecp, t, e, benign_note);
     return 0;
 }
 
@@ -713,25 +715,14 @@ static int oab_write(wl *w, int64_t t, const char *level, const char *msg, const
     if (daily_open(w, lf, "Logging/OABGeneratorLog", "OABGenerator_", "OABGenerator Log",
                    "TimeStamp,ServerName,ThreadId,Level,Message", t) < 0)
         return -1;
-    char iso[25];
-    mk_time_iso_ms(t, iso);
-    char *p = mk_file_reserve(&lf->f, LINE_RESERVE);
-    p = mk_put(p, iso);
-    *p++ = ',';
-    p = mk_put(p, MK_SERVER);
-    *p++ = ',';
+    char *p = put_stamp_server(mk_file_reserve(&lf->f, LINE_RESERVE), t);
     p = mk_put_u(p, 20 + (uint64_t)(t / 1000 % 40));
     *p++ = ',';
     p = mk_put(p, level);
     *p++ = ',';
     p = mk_put_csv(p, msg);
     put_line_end(&lf->f, p);
-    lf->last_t = t;
-    cover_add(&w->cov_oab, t);
-    if (e)
-        mk_truth_add(e, lf->f.vpath, (int64_t)lf->f.lines, -1, t, NULL);
-    if (benign)
-        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, benign);
+    line_done(lf, &w->cov_oab, t, e, benign);
     return 0;
 }
 
