@@ -129,11 +129,28 @@ int64_t mk_time_make(int year, int mon, int day, int hour, int min, int sec, int
     return days_from_civil(year, mon, day) * MK_DAY_MS + hour * MK_HOUR_MS + min * 60000LL + sec * 1000LL + ms;
 }
 
+/* Hand-formatted: this runs several times per log line. */
 void mk_time_iso_ms(int64_t ms, char *buf)
 {
     mk_tm t;
     mk_time_split(ms, &t);
-    snprintf(buf, 25, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.year, t.mon, t.day, t.hour, t.min, t.sec, t.ms);
+    char *p = buf;
+    p = mk_put_2d(p, (unsigned)t.year / 100);
+    p = mk_put_2d(p, (unsigned)t.year % 100);
+    *p++ = '-';
+    p = mk_put_2d(p, (unsigned)t.mon);
+    *p++ = '-';
+    p = mk_put_2d(p, (unsigned)t.day);
+    *p++ = 'T';
+    p = mk_put_2d(p, (unsigned)t.hour);
+    *p++ = ':';
+    p = mk_put_2d(p, (unsigned)t.min);
+    *p++ = ':';
+    p = mk_put_2d(p, (unsigned)t.sec);
+    *p++ = '.';
+    p = mk_put_3d(p, (unsigned)t.ms);
+    *p++ = 'Z';
+    *p = 0;
 }
 
 void mk_time_iso_s(int64_t ms, char *buf)
