@@ -16,8 +16,8 @@ gen() { # dir truth args...
 # --- determinism: the same arguments give the same bytes and file times ------------------------
 gen "$TMP/a" "$TMP/a.json" --scenario proxylogon-oab-webshell --size 3M --seed 7
 gen "$TMP/b" "$TMP/b.json" --scenario proxylogon-oab-webshell --size 3M --seed 7
-listing() { (cd "$1" && find . -type f -printf '%P\t%s\t%T@\n' | LC_ALL=C sort); }
-check "determinism: same files, sizes and mtimes" diff <(listing "$TMP/a") <(listing "$TMP/b")
+listing() { (cd "$1" && { find . -type f -printf '%P\tf\t%s\t%T@\n'; find . -type d -printf '%P\td\t%T@\n'; } | LC_ALL=C sort); }
+check "determinism: same files, directories, sizes and times" diff <(listing "$TMP/a") <(listing "$TMP/b")
 check "determinism: same bytes" diff -r "$TMP/a" "$TMP/b"
 check "determinism: same ground truth" cmp "$TMP/a.json" "$TMP/b.json"
 gen "$TMP/c" "$TMP/c.json" --scenario proxylogon-oab-webshell --size 3M --seed 8
@@ -43,6 +43,11 @@ check "patched before the attack: no success, no web shell" python3 "$CHECK" onl
 gen "$TMP/n" "$TMP/n.json" --scenario proxylogon-oab-webshell --size 2M --patched-on never
 check "never patched: ExSetup.exe keeps the vulnerable build" python3 "$CHECK" exsetup "$TMP/n" 15.1.2176.2
 check "patched in the window: ExSetup.exe carries Mar21SU" python3 "$CHECK" exsetup "$TMP/a" 15.1.2176.9
+if command -v objdump >/dev/null; then
+    run objdump -p "$TMP/a/C/Program Files/Microsoft/Exchange Server/V15/Bin/ExSetup.exe"
+    expect_contains "binutils reads ExSetup.exe as PE32+" "$OUT" "file format pei-x86-64"
+    expect_contains "binutils finds the RT_VERSION resource" "$OUT" "Entry: ID: 0x000010"
+fi
 
 # --- Exchange 2013 layout and a moved install root ------------------------------------------------
 gen "$TMP/e13" "$TMP/e13.json" --scenario proxylogon-oab-webshell --size 2M --build 15.0.1497.2 \

@@ -1,6 +1,8 @@
 /* mkevidence: write a synthetic Exchange server's evidence and its ground truth.
  * The contract with the hunter's tests is docs/evidence.md. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -79,8 +81,9 @@ static int parse_install_root(const char *s, mk_cfg *c)
     size_t n = strlen(s);
     while (n > 3 && (s[n - 1] == '\\' || s[n - 1] == '/'))
         n--;
-    if (n < 4 || n >= sizeof c->install_win || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')) ||
-        s[1] != ':' || (s[2] != '\\' && s[2] != '/'))
+    /* Bounded so that every evidence path built on it fits the writers' buffers. */
+    if (n < 4 || n > 160 || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')) || s[1] != ':' ||
+        (s[2] != '\\' && s[2] != '/'))
         return -1;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
@@ -95,6 +98,39 @@ static int parse_install_root(const char *s, mk_cfg *c)
     if (strstr(c->install_v, "/../") || strstr(c->install_v, "/./"))
         return -1;
     return 0;
+}
+
+/* Directories get the time of their newest entry, as a file system would
+ * after the files were written: deterministic trees, dates that fit the story.
+ * Empty folders date from the install. */
+static int64_t settle_dir_times(const char *dir, int64_t empty_time)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int64_t newest = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        char sub[4096];
+        struct stat st;
+        if (snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) >= (int)sizeof sub || lstat(sub, &st) < 0)
+            continue;
+        int64_t t = S_ISDIR(st.st_mode) ? settle_dir_times(sub, empty_time)
+                                        : (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+        if (t > newest)
+            newest = t;
+    }
+    closedir(d);
+    if (!newest)
+        newest = empty_time; /* an empty folder dates from the install */
+    {
+        struct timespec ts[2] = {{(time_t)(newest / 1000), (long)(newest % 1000) * 1000000L}};
+        ts[1] = ts[0];
+        utimensat(AT_FDCWD, dir, ts, 0);
+    }
+    return newest;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -260,6 +296,8 @@ int main(int argc, char **argv)
         rc = -1;
     if (rc == 0)
         rc = mk_events_write(&c, &plan);
+    if (rc == 0)
+        settle_dir_times(mk_out_root(), c.install_ms);
     if (rc == 0 && c.layout != MK_LAYOUT_TREE)
         rc = mk_layout_pack(&c, tmpdir);
     if (tmpdir[0])

@@ -622,6 +622,7 @@ static void plan_proxyshell(sctx *s)
         int64_t dt;
         const char *method, *target, *be_stem, *be_query;
     } steps[] = {
+        {-41377, "GET", "mapi/nspi/?&", "/mapi/nspi/", ""}, /* the check before the chain (nuclei/Metasploit) */
         {0, "POST", "autodiscover/autodiscover.xml?&", "/autodiscover/autodiscover.xml", ""},
         {2130, "POST", "mapi/emsmdb/?&", "/mapi/emsmdb/", ""},
         {5044, "POST", "EWS/exchange.asmx?&", "/EWS/exchange.asmx", ""},
