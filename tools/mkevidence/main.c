@@ -125,11 +125,9 @@ static int64_t settle_dir_times(const char *dir, int64_t empty_time)
     closedir(d);
     if (!newest)
         newest = empty_time; /* an empty folder dates from the install */
-    {
-        struct timespec ts[2] = {{(time_t)(newest / 1000), (long)(newest % 1000) * 1000000L}};
-        ts[1] = ts[0];
-        utimensat(AT_FDCWD, dir, ts, 0);
-    }
+    struct timespec ts[2] = {{(time_t)(newest / 1000), (long)(newest % 1000) * 1000000L}};
+    ts[1] = ts[0];
+    utimensat(AT_FDCWD, dir, ts, 0);
     return newest;
 }
 
