@@ -23,10 +23,12 @@ struct mk_traffic {
     char be_cookie[192];
     char extra[256];
     char ua[256];
+    char cmd[512];
     char oab_guid[37];
     char db_guid[4][37];
-    char vdir_build[24]; /* "15.1.2176" */
-    uint8_t gen_table[1024];
+    char vdir_build[24];     /* "15.1.2176" */
+    uint8_t gen_table[1024]; /* generator index per slot, by weight */
+    uint32_t gen_slots;
 };
 
 /* ------------------------------------------------------------ user agents */
@@ -400,6 +402,15 @@ static void gen_ecp(mk_traffic *t, mk_req *r)
         {"/ecp/RulesEditor/InboxRules.svc/GetList", NULL, "Get-InboxRule", false},
         {"/ecp/PersonalSettings/Accounts.svc/GetObject", NULL, "Get-Mailbox", false},
         {"/ecp/Organize/DeliveryReports.svc/GetList", NULL, "Search-MessageTrackingReport", false},
+        /* Set-* cmdlets with parameters (the ECP log joins them with dots), never with script in them. */
+        {"/ecp/DDI/DDIService.svc/SetObject", "MailboxPropertiesView",
+         "Set-Mailbox.Identity='%s'.IssueWarningQuota='9 GB (9,663,676,416 bytes)'", true},
+        {"/ecp/DDI/DDIService.svc/SetObject", "MailboxFeatureInfo", "Set-CASMailbox.Identity='%s'.OWAEnabled=$true",
+         true},
+        {"/ecp/Organize/AutomaticReplies.svc/SetObject", NULL,
+         "Set-MailboxAutoReplyConfiguration.Identity='%s'.AutoReplyState='Scheduled'", false},
+        {"/ecp/PersonalSettings/RegionalSettings.svc/SetObject", NULL,
+         "Set-MailboxRegionalConfiguration.Identity='%s'.Language='de-DE'.TimeZone='W. Europe Standard Time'", false},
     };
     mk_user *u = pick_user(t);
     size_t i = mk_rng_below(&t->rng, MK_LEN(pages));
@@ -426,9 +437,37 @@ static void gen_ecp(mk_traffic *t, mk_req *r)
         else
             snprintf(t->query, sizeof t->query, "msExchEcpCanary=%s.", canary);
         r->query = t->query;
-        r->ecp_cmd = pages[i].cmd;
+        const char *mark = strstr(pages[i].cmd, "%s");
+        if (mark) { /* the target mailbox by GUID, as the EAC passes it */
+            char g[37];
+            mk_guid_str(pick_user(t)->mbx_guid, g);
+            snprintf(t->cmd, sizeof t->cmd, "%.*s%s%s", (int)(mark - pages[i].cmd), pages[i].cmd, g, mark + 2);
+            r->ecp_cmd = t->cmd;
+        } else {
+            r->ecp_cmd = pages[i].cmd;
+        }
     }
     r->time_taken = 30 + (int)mk_rng_below(&t->rng, 900);
+}
+
+/* Published calendars: anonymous, from anywhere (the OwaCalendar protocol folder). */
+static void gen_owacal(mk_traffic *t, mk_req *r)
+{
+    mk_user *u = pick_user(t);
+    set_proxied(t, r, MK_P_OWACAL, mk_rng_below(&t->rng, 4) ? 200 : 304);
+    char g[37];
+    mk_guid_str(u->mbx_guid, g);
+    snprintf(t->stem, sizeof t->stem, "/owa/calendar/%s@%s/%.8s%s/calendar.ics", g, MK_DOMAIN, g + 24, g + 9);
+    r->stem = t->stem;
+    r->method = "GET";
+    r->anchor = t->anchor;
+    snprintf(t->anchor, sizeof t->anchor, "MailboxGuidWithDomain~%s@%s", g, MK_DOMAIN);
+    r->routing_type = "MailboxGuidWithDomain";
+    r->routing_hint = "Url";
+    r->auth_type = "Anonymous";
+    r->cip = mk_rng_below(&t->rng, 2) ? u->ext_ip : u->mobile_ip;
+    r->ua = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.13801; Pro)";
+    r->time_taken = 20 + (int)mk_rng_below(&t->rng, 200);
 }
 
 static void gen_powershell(mk_traffic *t, mk_req *r)
@@ -528,7 +567,7 @@ static void gen_scanner(mk_traffic *t, mk_req *r)
 
 typedef struct generator {
     const char *name;
-    unsigned weight; /* per mille of requests */
+    unsigned weight; /* relative share of requests (the weights sum to at most 1024) */
     void (*fn)(mk_traffic *t, mk_req *r);
 } generator;
 
@@ -542,6 +581,7 @@ static const generator generators[] = {
     {"rpc", 25, gen_rpc},
     {"oab", 25, gen_oab},
     {"ecp", 20, gen_ecp},
+    {"owacal", 5, gen_owacal},
     {"powershell", 5, gen_powershell},
     {"health", 35, gen_health},
     {"be-probe", 5, gen_be_probe},
@@ -567,8 +607,7 @@ mk_traffic *mk_traffic_new(const mk_cfg *c)
     for (size_t i = 0; i < MK_LEN(generators); i++)
         for (unsigned k = 0; k < generators[i].weight && slot < sizeof t->gen_table; k++)
             t->gen_table[slot++] = (uint8_t)i;
-    while (slot < sizeof t->gen_table)
-        t->gen_table[slot++] = 0;
+    t->gen_slots = (uint32_t)slot;
     return t;
 }
 
@@ -590,7 +629,7 @@ void mk_traffic_next(mk_traffic *t, int64_t time_ms, mk_req *r)
     memcpy(r->rid + 8, &x, 8);
     r->rid[6] = (uint8_t)((r->rid[6] & 0x0f) | 0x40);
     r->rid[8] = (uint8_t)((r->rid[8] & 0x3f) | 0x80);
-    const generator *g = &generators[t->gen_table[mk_rng_below(&t->rng, 1000)]];
+    const generator *g = &generators[t->gen_table[mk_rng_below(&t->rng, t->gen_slots)]];
     g->fn(t, r);
     if (r->target[0] && !r->be_cookie[0]) {
         /* BackEndCookie values never hold a '/' on benign traffic: the SCS
