@@ -48,6 +48,8 @@ CSV_COLUMNS = ("RecordNumber,EventRecordId,TimeCreated,EventId,Level,Provider,Ch
 # Test-ProxyLogon Get-Cve27065 (ECP server log), ioc-hunting/log-patterns.
 RE_27065 = re.compile(r"Set-.+VirtualDirectory.+?(?=Url).+<\w+.*>(.*?)<\/\w+>.+?(?=VirtualDirectory)", re.I)
 RE_SENTINEL_PL = re.compile(r"/(ecp|owa/auth)/[A-Za-z0-9]{1,30}\.(js|flt|css)\b")
+# CHIRP / Volexity: POST to static resources under /owa/auth/Current/
+RE_VOLEXITY = re.compile(r"POST /owa/auth/Current/")
 RE_OWASSRF = re.compile(r"/owa/[^/\s]{1,30}(%40|@)[^/\s\.]{1,30}\.[^/\s]{2,3}/powershell", re.I)
 RE_PNS = re.compile(r"/autodiscover/autodiscover\.json[^\n]{1,300}owershell", re.I)
 RE_26858 = re.compile(r"Download failed and temporary file (.*?) needs to be removed")
@@ -326,7 +328,8 @@ def check_markers(truth, e, src, text):
     if kind == "webshell":
         ok = any(u.lower() in low for u in shell_urls(truth))
     elif cve == "CVE-2021-26855":
-        ok = "serverinfo~" in low if src == "hp" else bool(RE_SENTINEL_PL.search(text)) if src == "iis" else \
+        ok = "serverinfo~" in low if src == "hp" else \
+            bool(RE_SENTINEL_PL.search(text) or RE_VOLEXITY.search(text)) if src == "iis" else \
             re.search(r" /(mapi|ecp|autodiscover)/", text) is not None
     elif cve == "CVE-2021-27065":
         ok = bool(re.search(r"ServerInfo~[^,]*Reset[^,]*VirtualDirectory#", text)) if src == "hp" else \
@@ -440,6 +443,7 @@ def check_tree(root, truth_path, check_mtime=True):
         for i, r in rows.items():
             line = r["_line"]
             suspicious = RE_SENTINEL_PL.search(r["cs-uri-stem"]) or RE_PNS.search(line) or RE_OWASSRF.search(line) \
+                or RE_VOLEXITY.search(line) \
                 or ("autodiscover.json" in r["cs-uri-stem"].lower() and "@" in r["cs-uri-query"]) \
                 or "antSword" in line or "X-Rps-CAT" in line \
                 or any(u.lower() in r["cs-uri-stem"].lower() for u in shell_urls(truth))

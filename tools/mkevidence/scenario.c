@@ -95,7 +95,7 @@ bool mk_fixed_build(mk_scenario_id sc, const mk_build *b, mk_build *fixed)
 EXPECT(E_26855_OK, "exploitation-success", "CVE-2021-26855", MK_SEV_HIGH, MK_SEV_NONE, true,
        "ProxyLogon SSRF (X-BEResource, ServerInfo~ anchor) answered with success before the fix");
 EXPECT(E_26855_IIS_OK, "exploitation-success", "CVE-2021-26855", MK_SEV_HIGH, MK_SEV_NONE, true,
-       "POST to a one-letter .js under /ecp answered 200/241 (ProxyLogon request, IIS front end)");
+       "ProxyLogon request on the IIS front end (POST to /ecp/<x>.js or /owa/auth/Current/...) answered 200/241");
 EXPECT(E_26855_TRY, "exploitation-attempt", "CVE-2021-26855", MK_SEV_INFO, MK_SEV_MEDIUM, true,
        "ProxyLogon SSRF attempt answered with an error (after the fix)");
 EXPECT(C_26855, "exploitation-attempt", "CVE-2021-26855", MK_SEV_INFO, MK_SEV_NONE, false,
@@ -444,6 +444,28 @@ static void plan_proxylogon(sctx *s)
          "/ecp/DDI/DDIService.svc/SetObject", mk_keepf("msExchEcpCanary=%s&schema=ResetOABVirtualDirectory", can2), 200,
          &E_27065_RESET, false},
     };
+    /* An earlier actor the night before (Volexity's pattern, ioc-hunting.md §1.3): the SSRF through
+     * POSTs to static resources under /owa/auth/Current/, with a crawler's user agent. */
+    static const char *const res[] = {"logon.css", "owafont_ja.css", "lgnbotl.gif"};
+    int64_t tv = mk_time_make(2021, 3, 2, 23, 14, 51, 377);
+    for (size_t i = 0; i < MK_LEN(res); i++) {
+        int64_t t = tv + (int64_t)i * 2311;
+        bool fixed = fixed_at(s, t);
+        mk_req *r =
+            atk(s, t, MK_P_OWA, MK_R_HP | MK_R_FE | (fixed ? 0 : MK_R_BE), "POST",
+                mk_keepf("/owa/auth/Current/themes/resources/%s", res[i]), "",
+                "DuckDuckBot/1.0; (+http://duckduckgo.com/duckduckbot.html)", "149.28.14.163", fixed ? 500 : 200);
+        r->anchor = mk_keepf("ServerInfo~a]@%s/mapi/emsmdb/?#", be);
+        r->routing_type = "Server";
+        r->routing_hint = "X-BEResource-Cookie";
+        r->be_stem = "/mapi/emsmdb/";
+        r->be_query = "";
+        r->be_user = "NT AUTHORITY\\SYSTEM";
+        r->expect[MK_T_HP] = fixed ? &E_26855_TRY : &E_26855_OK;
+        r->expect[MK_T_FE] = fixed ? &E_26855_TRY : &E_26855_IIS_OK;
+        r->expect[MK_T_BE] = &C_26855_OK;
+    }
+
     bool chain_ok = true;
     for (size_t i = 0; i < MK_LEN(steps) && chain_ok; i++) {
         int64_t t = t0 + steps[i].dt;

@@ -167,7 +167,6 @@ typedef struct wl {
     uint64_t bytes_closed;
     char build_long[2][24];
     char build_short[2][24];
-    char ecp_sid[37];
 } wl;
 
 static void cover_add(cover *cv, int64_t t)
@@ -696,8 +695,14 @@ static int ecp_write_req(wl *w, const mk_req *r)
     g[3] ^= 0x3c;
     mk_guid_str(g, usid);
     mk_build_short(mk_build_at(w->c, r->t), bld, sizeof bld);
-    mk_ecp_eventdata(data, sizeof data, r->time_taken, w->ecp_sid, r->ecp_cmd ? r->ecp_cmd : "", url, r->ecp_ex, bld,
-                     actid, usid);
+    /* S:SID: one session per user and day */
+    uint64_t h1 = mk_hash_str(r->user, (uint64_t)(r->t / MK_DAY_MS)), h2 = mk_hash_str(r->user, h1);
+    memcpy(g, &h1, 8);
+    memcpy(g + 8, &h2, 8);
+    char sid[37];
+    mk_guid_str(g, sid);
+    mk_ecp_eventdata(data, sizeof data, r->time_taken, sid, r->ecp_cmd ? r->ecp_cmd : "", url, r->ecp_ex, bld, actid,
+                     usid);
     return ecp_write_line(w, r->t + (r->time_taken < 80 ? r->time_taken / 2 : 40), "ECP.Request", data,
                           r->expect[MK_T_ECP], r->benign_note[MK_T_ECP]);
 }
@@ -852,9 +857,6 @@ int64_t mk_weblogs_write(const mk_cfg *c, const mk_plan *p)
     hp_layouts_init();
     mk_build_long(&c->build, w.build_long[0], sizeof w.build_long[0]);
     mk_build_long(&c->patched_build, w.build_long[1], sizeof w.build_long[1]);
-    uint8_t g[16];
-    mk_rng_guid(&w.rng, g);
-    mk_guid_str(g, w.ecp_sid);
 
     mk_traffic *tr = mk_traffic_new(c);
     if (!tr)
