@@ -81,6 +81,9 @@ check "kape-zip: layout and content" python3 "$CHECK" zip kape "$TMP/k.zip" "$TM
 check "velociraptor-zip: layout and content" python3 "$CHECK" zip velociraptor "$TMP/r.zip" "$TMP/r.json"
 check "velociraptor-zip: no temporary tree left" bash -c "! ls -d '$TMP'/.mkevidence.* 2>/dev/null"
 
+run "$MK" --out "$TMP/a" --size 1M --quiet
+expect_eq "refused: an output directory that is not empty" "$RC" 2
+
 # --- bad arguments are refused ------------------------------------------------------------------------
 for bad in "--scenario nope" "--size 12Q" "--from 2021-13-01" "--build 15.1.x" "--install-root relative/path" \
            "--layout tar" "--evtx json" "--from 2021-03-05 --to 2021-03-01"; do

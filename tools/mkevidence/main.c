@@ -100,6 +100,19 @@ static int parse_install_root(const char *s, mk_cfg *c)
     return 0;
 }
 
+static bool dir_is_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return false;
+    struct dirent *de;
+    bool empty = true;
+    while (empty && (de = readdir(d)))
+        empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+    closedir(d);
+    return empty;
+}
+
 /* Directories get the time of their newest entry, as a file system would
  * after the files were written: deterministic trees, dates that fit the story.
  * Empty folders date from the install. */
@@ -270,6 +283,11 @@ int main(int argc, char **argv)
         if (mkdir(c.out, 0755) < 0 && errno != EEXIST) {
             fprintf(stderr, "mkevidence: cannot create %s: %s\n", c.out, strerror(errno));
             return 3;
+        }
+        /* Files of an earlier run would mix into this evidence and its truth. */
+        if (!dir_is_empty(c.out)) {
+            fprintf(stderr, "mkevidence: %s is not an empty directory\n", c.out);
+            return 2;
         }
         mk_out_init(c.out);
     } else {
