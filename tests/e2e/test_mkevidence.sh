@@ -86,7 +86,8 @@ expect_eq "refused: an output directory that is not empty" "$RC" 2
 
 # --- bad arguments are refused ------------------------------------------------------------------------
 for bad in "--scenario nope" "--size 12Q" "--from 2021-13-01" "--build 15.1.x" "--install-root relative/path" \
-           "--layout tar" "--evtx json" "--from 2021-03-05 --to 2021-03-01"; do
+           "--layout tar" "--evtx json" "--from 2021-03-05 --to 2021-03-01" "--from 2021-02-30" \
+           "--from 2020-01-01 --to 2021-06-01" "--patched-on yesterday"; do
     # shellcheck disable=SC2086
     run "$MK" --out "$TMP/bad" $bad
     expect_eq "refused: $bad" "$RC" 2

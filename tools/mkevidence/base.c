@@ -168,7 +168,10 @@ int64_t mk_parse_date(const char *s)
         return -1;
     if (y < 1990 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31)
         return -1;
-    return mk_time_make(y, m, d, 0, 0, 0, 0);
+    int64_t ms = mk_time_make(y, m, d, 0, 0, 0, 0);
+    mk_tm t;
+    mk_time_split(ms, &t);
+    return t.day == d ? ms : -1; /* 2021-02-30 is not a day */
 }
 
 /* ------------------------------------------------------------------ builds */

@@ -239,8 +239,9 @@ int main(int argc, char **argv)
     }
     c.from_ms = mk_parse_date(from ? from : si->from);
     c.to_ms = mk_parse_date(to ? to : si->to);
-    if (c.from_ms < 0 || c.to_ms < 0 || c.to_ms <= c.from_ms || c.to_ms - c.from_ms > 3660 * MK_DAY_MS) {
-        fprintf(stderr, "mkevidence: bad --from/--to (YYYY-MM-DD, from < to, at most ten years)\n");
+    /* At most 400 days: every hour opens up to ten HttpProxy files. */
+    if (c.from_ms < 0 || c.to_ms < 0 || c.to_ms <= c.from_ms || c.to_ms - c.from_ms > 400 * MK_DAY_MS) {
+        fprintf(stderr, "mkevidence: bad --from/--to (YYYY-MM-DD, from < to, at most 400 days)\n");
         return 2;
     }
     const char *pon = patched ? patched : si->patched_on;
