@@ -167,9 +167,7 @@ static uint8_t *pe_build(bool pe32plus, bool dll, uint32_t timestamp, const sect
     bb_u32(&b, 0x80); /* e_lfanew */
     static const char stub[] = "This program cannot be run in DOS mode.\r\r\n$";
     bb_put(&b, stub, sizeof stub - 1);
-    bb_align(&b, 0x80);
-    while (b.len < 0x80)
-        bb_zero(&b, 1);
+    bb_align(&b, 0x80); /* the stub is shorter than 0x40 bytes: this pads to e_lfanew */
     bb_put(&b, "PE\0\0", 4);
     bb_u16(&b, pe32plus ? 0x8664 : 0x014c);
     bb_u16(&b, (uint32_t)nsec);
@@ -219,7 +217,7 @@ static uint8_t *pe_build(bool pe32plus, bool dll, uint32_t timestamp, const sect
     bb_u32(&b, (uint32_t)image);
     bb_u32(&b, (uint32_t)headers);
     bb_u32(&b, 0);           /* checksum */
-    bb_u16(&b, dll ? 3 : 3); /* console subsystem */
+    bb_u16(&b, 3); /* IMAGE_SUBSYSTEM_WINDOWS_CUI */
     bb_u16(&b, 0x8160);
     for (int i = 0; i < 4; i++) { /* stack/heap reserve and commit */
         uint32_t v = i % 2 ? 0x1000 : 0x100000;

@@ -909,8 +909,6 @@ static void plan_scanned(sctx *s)
 
 static void compiled_files(sctx *s, int64_t when, bool malicious)
 {
-    const mk_cfg *c = s->c;
-    (void)c;
     char asm8[9], d1[9], d2[9], page[9], hash[9];
     random_name(s, asm8, 9, "abcdefghijklmnopqrstuvwxyz0123456789");
     random_name(s, d1, 9, "0123456789abcdef");

@@ -127,8 +127,6 @@ static char hp_fields_old[2048];
 
 static void hp_layouts_init(void)
 {
-    static const char *const names[F_COUNT] = {0};
-    (void)names;
     for (int i = 0; i < F_COUNT; i++)
         hp_layout_new[i] = (uint8_t)i;
     /* Build the old list by dropping fields from the new one. */
