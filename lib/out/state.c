@@ -84,7 +84,7 @@ ex_light ex_light_combine(ex_light assessed, bool reachable, const char *exchang
 }
 
 /* Urgency of a CVE: its status rank, a named family breaking ties. */
-static int cve_urgency(const json_t *c)
+int ex_cve_urgency(const json_t *c)
 {
     int st = ex_status_from_name(obj_str(c, "status"));
     if (st < 0 || st == EX_STATUS_PATCHED)
@@ -100,7 +100,7 @@ const json_t *ex_worst_cve(const json_t *a)
     size_t i;
     json_array_foreach(json_object_get(a, "cves"), i, c)
     {
-        int r = cve_urgency(c);
+        int r = ex_cve_urgency(c);
         if (r > best_rank)
             best = c, best_rank = r;
     }

@@ -46,6 +46,9 @@ bool ex_record_reachable(const json_t *record);
  * hunt may be NULL. */
 ex_light ex_light_combine(ex_light assessed, bool reachable, const char *exchange, const char *hunt);
 
+/* How urgent a CVE record of an assessment is: higher is worse; -1 when patched. */
+int ex_cve_urgency(const json_t *cve);
+
 /* The CVE of an assessment that needs attention first (worst status, a named
  * family before an unnamed CVE), or NULL when every CVE is patched. */
 const json_t *ex_worst_cve(const json_t *assessment);
