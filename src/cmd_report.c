@@ -15,20 +15,19 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: exaudit report [--db FILE] [--customer C] [--lang de|en] [--format html|md|csv|json]\n"
-            "                      [--aware-since YYYY-MM-DDTHH:MM:SSZ] [--data DIR] [-o FILE]\n\n"
-            "Write the report of the servers in the inventory (all, or one customer's): title page,\n"
-            "executive summary with a traffic light per server and the three most urgent actions,\n"
-            "a GDPR Art. 33 notification draft when a hunt found a compromise (or a vulnerable\n"
-            "server was attacked), one page per server, and the methods appendix.\n"
-            "  --format html   one self-contained file, no scripts, print-ready (default)\n"
-            "  --format md     Markdown for tickets; csv: one row per server; json: the model\n"
-            "  --lang          default from LANGUAGE / LC_ALL / LC_MESSAGES / LANG\n"
-            "  --aware-since   when the controller became aware of the breach (GDPR 72 hours);\n"
-            "                  default: when the hunt that found it ended\n"
-            "  -o FILE         default standard output\n"
-            "Exit status: 1 when a server is red, else 0; 2 usage, 3 runtime error.\n");
+    fprintf(out, "usage: exaudit report [--db FILE] [--customer C] [--lang de|en] [--format html|md|csv|json]\n"
+                 "                      [--aware-since YYYY-MM-DDTHH:MM:SSZ] [--data DIR] [-o FILE]\n\n"
+                 "Write the report of the servers in the inventory (all, or one customer's): title page,\n"
+                 "executive summary with a traffic light per server and the three most urgent actions,\n"
+                 "a GDPR Art. 33 notification draft when a hunt found a compromise (or a vulnerable\n"
+                 "server was attacked), one page per server, and the methods appendix.\n"
+                 "  --format html   one self-contained file, no scripts, print-ready (default)\n"
+                 "  --format md     Markdown for tickets; csv: one row per server; json: the model\n"
+                 "  --lang          default from LANGUAGE / LC_ALL / LC_MESSAGES / LANG\n"
+                 "  --aware-since   when the controller became aware of the breach (GDPR 72 hours);\n"
+                 "                  default: when the hunt that found it ended\n"
+                 "  -o FILE         default standard output\n"
+                 "Exit status: 1 when a server is red, else 0; 2 usage, 3 runtime error.\n");
 }
 
 typedef struct report_args {
@@ -37,12 +36,15 @@ typedef struct report_args {
 
 static int parse(report_args *a, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'D'},       {"customer", required_argument, NULL, 'c'},
-        {"lang", required_argument, NULL, 'l'},     {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},   {"aware-since", required_argument, NULL, 'a'},
-        {"data", required_argument, NULL, 'd'},     {"help", no_argument, NULL, 'h'},
-        {0}};
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'D'},
+                                             {"customer", required_argument, NULL, 'c'},
+                                             {"lang", required_argument, NULL, 'l'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"aware-since", required_argument, NULL, 'a'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -115,7 +117,10 @@ int cmd_report(int argc, char **argv)
     ex_store *s = ex_cli_store("report", a.db);
     if (!s)
         return EXIT_RUNTIME;
-    ex_report_opts o = {.customer = a.customer, .lang = lang, .now = report_now(), .aware_since = aware,
+    ex_report_opts o = {.customer = a.customer,
+                        .lang = lang,
+                        .now = report_now(),
+                        .aware_since = aware,
                         .tool_version = "exaudit " EXAUDIT_VERSION};
     ex_report r;
     rc = ex_report_build(&r, s, kb, &o);

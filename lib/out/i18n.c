@@ -10,9 +10,15 @@
 
 static char found_dir[4096];
 
-const char *ex_i18n_dir(void) { return found_dir; }
+const char *ex_i18n_dir(void)
+{
+    return found_dir;
+}
 
-static bool names_german(const char *v) { return v && !strncmp(v, "de", 2); }
+static bool names_german(const char *v)
+{
+    return v && !strncmp(v, "de", 2);
+}
 
 const char *ex_i18n_default_lang(void)
 {

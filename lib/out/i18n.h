@@ -10,7 +10,7 @@
 
 #include <libintl.h>
 
-#define _(s) gettext(s)
+#define _(s)  gettext(s)
 #define N_(s) (s)
 
 /* "de" or "en" from LANGUAGE, LC_ALL, LC_MESSAGES, LANG (in that order); "en"

@@ -30,13 +30,25 @@ static int64_t iso_to_time(const char *s)
     return (int64_t)timegm(&tm);
 }
 
-static bool is_status(const char *a, const char *b) { return a && !strcmp(a, b); }
-static json_t *str_or_null(const char *s) { return s ? ex_json_string_lossy(s) : json_null(); }
-static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static bool is_status(const char *a, const char *b)
+{
+    return a && !strcmp(a, b);
+}
+static json_t *str_or_null(const char *s)
+{
+    return s ? ex_json_string_lossy(s) : json_null();
+}
+static const char *jstr(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
 
 /* --- loading from the store --- */
 
-static json_t *load_json_text(const unsigned char *text) { return text ? json_loads((const char *)text, 0, NULL) : NULL; }
+static json_t *load_json_text(const unsigned char *text)
+{
+    return text ? json_loads((const char *)text, 0, NULL) : NULL;
+}
 
 /* The assessment of a result, parsed once per distinct assessment. */
 static const json_t *assessment_of(ex_report *r, int64_t result)
@@ -129,8 +141,8 @@ static json_t *summary_row(const ex_fleet_row *w)
 }
 
 /* Actions are grouped by (kind, step): one action may name several servers. */
-static void add_action(ex_report *r, json_t *groups, int priority, const char *kind, const char *host,
-                       const char *step, const char *kb, const char *cve)
+static void add_action(ex_report *r, json_t *groups, int priority, const char *kind, const char *host, const char *step,
+                       const char *kb, const char *cve)
 {
     char key[400];
     snprintf(key, sizeof key, "%d|%s|%s", priority, kind, step ? step : "");
@@ -151,7 +163,10 @@ static void add_action(ex_report *r, json_t *groups, int priority, const char *k
     (void)r;
 }
 
-static const json_t *first_step(const json_t *a) { return json_array_get(json_object_get(a, "remediation"), 0); }
+static const json_t *first_step(const json_t *a)
+{
+    return json_array_get(json_object_get(a, "remediation"), 0);
+}
 
 static void plan_actions(ex_report *r, json_t *groups, const ex_fleet_row *w, const json_t *a)
 {
@@ -177,8 +192,8 @@ static void plan_actions(ex_report *r, json_t *groups, const ex_fleet_row *w, co
 static int action_cmp(const void *pa, const void *pb)
 {
     const json_t *a = *(const json_t *const *)pa, *b = *(const json_t *const *)pb;
-    json_int_t d = json_integer_value(json_object_get(a, "priority")) -
-                   json_integer_value(json_object_get(b, "priority"));
+    json_int_t d =
+        json_integer_value(json_object_get(a, "priority")) - json_integer_value(json_object_get(b, "priority"));
     if (d)
         return d < 0 ? -1 : 1;
     size_t na = json_array_size(json_object_get(a, "hosts")), nb = json_array_size(json_object_get(b, "hosts"));
@@ -207,8 +222,8 @@ static const char *cve_status(const json_t *a, const char *cve)
 {
     const json_t *c;
     size_t i;
-    json_array_foreach(json_object_get(a, "cves"), i, c) if (cve && !strcmp(jstr(c, "id") ?: "", cve)) return jstr(c,
-                                                                                                                 "status");
+    json_array_foreach(json_object_get(a, "cves"), i,
+                       c) if (cve && !strcmp(jstr(c, "id") ?: "", cve)) return jstr(c, "status");
     return NULL;
 }
 
@@ -372,8 +387,7 @@ int ex_report_build(ex_report *r, ex_store *s, const ex_kb *kb, const ex_report_
     r->cache = json_object();
     pass1 p = {r, json_object(), json_object(), json_object()};
     ex_fleet_filter f = {.customer = o->customer, .light = -1};
-    int rc = r->head && r->servers && r->actions && r->gdpr && r->cache ? ex_fleet_each(s, &f, first_pass_row, &p)
-                                                                         : -1;
+    int rc = r->head && r->servers && r->actions && r->gdpr && r->cache ? ex_fleet_each(s, &f, first_pass_row, &p) : -1;
     if (rc == 0) {
         json_t *scope = json_object_get(r->head, "scope"), *list = json_object_get(scope, "customers");
         const char *k;
@@ -427,7 +441,7 @@ static const char *timeline_time(const json_t *hunt, const char *key)
     const json_t *e;
     size_t i;
     json_array_foreach(json_object_get(hunt, "timeline"), i, e) if (is_status(jstr(e, "key"), key)) return jstr(e,
-                                                                                                               "time");
+                                                                                                                "time");
     return NULL;
 }
 

@@ -22,12 +22,15 @@ void ex_csv_field(FILE *o, const char *s)
     json_decref(clean);
 }
 
-static const char *jstr(const json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
+static const char *jstr(const json_t *j, const char *k)
+{
+    return json_string_value(json_object_get(j, k));
+}
 
-static const char *const columns[] = {"customer",     "server",     "target",    "state",       "verdict",
-                                      "build",        "product",    "cu",        "update",      "release_date",
-                                      "support",      "support_end", "worst_cve", "worst_status", "open_cves",
-                                      "next_step",    "next_kb",    "last_seen", "hunt",        "hunt_findings"};
+static const char *const columns[] = {"customer",  "server",      "target",    "state",        "verdict",
+                                      "build",     "product",     "cu",        "update",       "release_date",
+                                      "support",   "support_end", "worst_cve", "worst_status", "open_cves",
+                                      "next_step", "next_kb",     "last_seen", "hunt",         "hunt_findings"};
 
 static int csv_begin(FILE *o, ex_report *r)
 {
@@ -42,7 +45,8 @@ static size_t open_cves(const json_t *a)
 {
     const json_t *c;
     size_t i, n = 0;
-    json_array_foreach(json_object_get(a, "cves"), i, c) n += jstr(c, "status") && !strcmp(jstr(c, "status"), "vulnerable");
+    json_array_foreach(json_object_get(a, "cves"), i, c) n +=
+        jstr(c, "status") && !strcmp(jstr(c, "status"), "vulnerable");
     return n;
 }
 
@@ -55,11 +59,25 @@ static int csv_host(FILE *o, ex_report *r, const json_t *h)
     json_int_t last = json_integer_value(json_object_get(h, "last_seen"));
     snprintf(n, sizeof n, "%zu", open_cves(a));
     snprintf(nf, sizeof nf, "%zu", json_array_size(json_object_get(hunt, "findings")));
-    const char *vals[] = {jstr(h, "customer"), jstr(h, "name"), jstr(h, "target"), jstr(h, "light"),
-                          jstr(a, "verdict"), jstr(b, "version"), jstr(b, "product"), jstr(b, "cu"),
-                          jstr(b, "update"), jstr(b, "release_date"), jstr(s, "status"), jstr(s, "end"),
-                          jstr(h, "worst_cve"), jstr(h, "worst_status"), n, jstr(step, "step"), jstr(step, "kb"),
-                          last ? ex_report_iso(last, seen, sizeof seen) : NULL, jstr(hunt, "verdict"),
+    const char *vals[] = {jstr(h, "customer"),
+                          jstr(h, "name"),
+                          jstr(h, "target"),
+                          jstr(h, "light"),
+                          jstr(a, "verdict"),
+                          jstr(b, "version"),
+                          jstr(b, "product"),
+                          jstr(b, "cu"),
+                          jstr(b, "update"),
+                          jstr(b, "release_date"),
+                          jstr(s, "status"),
+                          jstr(s, "end"),
+                          jstr(h, "worst_cve"),
+                          jstr(h, "worst_status"),
+                          n,
+                          jstr(step, "step"),
+                          jstr(step, "kb"),
+                          last ? ex_report_iso(last, seen, sizeof seen) : NULL,
+                          jstr(hunt, "verdict"),
                           json_is_object(hunt) ? nf : NULL};
     (void)r;
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {

@@ -67,7 +67,10 @@ void ex_html_escape(FILE *o, const char *s)
 
 #define E(s) ex_html_escape(o, (s))
 
-static const char *jstr(const json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
+static const char *jstr(const json_t *j, const char *k)
+{
+    return json_string_value(json_object_get(j, k));
+}
 
 static void light_badge(FILE *o, const char *light)
 {
@@ -193,8 +196,9 @@ static void summary_table(FILE *o, ex_report *r)
 {
     const json_t *s;
     size_t i;
-    fprintf(o, "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-               "</tr></thead><tbody>\n",
+    fprintf(o,
+            "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+            "</tr></thead><tbody>\n",
             _("Server"), _("Customer"), _("State"), _("Build"), _("Most urgent CVE"), _("Support"), _("Hunt"));
     json_array_foreach(r->servers, i, s)
     {
@@ -205,8 +209,9 @@ static void summary_table(FILE *o, ex_report *r)
         fputs("</td><td>", o);
         light_badge(o, jstr(s, "light"));
         fputs("</td><td>", o);
-        E(jstr(s, "build") ? jstr(s, "build") : json_is_true(json_object_get(s, "reachable")) ? _("unknown")
-                                                                                               : _("no answer"));
+        E(jstr(s, "build")                                ? jstr(s, "build")
+          : json_is_true(json_object_get(s, "reachable")) ? _("unknown")
+                                                          : _("no answer"));
         fputs("</td><td>", o);
         if (jstr(s, "worst_cve")) {
             E(jstr(s, "worst_cve"));
@@ -252,7 +257,8 @@ static void summary(FILE *o, ex_report *r)
 
 static int html_begin(FILE *o, ex_report *r)
 {
-    fprintf(o, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n", r->opts.lang ? r->opts.lang : "en");
+    fprintf(o, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n",
+            r->opts.lang ? r->opts.lang : "en");
     fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", o);
     E(_("Exchange security report"));
     if (r->opts.customer) {
@@ -281,7 +287,8 @@ static void identity(FILE *o, const json_t *h)
     kv_row(o, _("Name"), jstr(h, "name"));
     kv_row(o, _("Target"), jstr(h, "target"));
     if (jstr(scan, "ip")) {
-        snprintf(addr, sizeof addr, "%s%s%lld", jstr(scan, "ip"), json_is_integer(json_object_get(scan, "port")) ? ":" : "",
+        snprintf(addr, sizeof addr, "%s%s%lld", jstr(scan, "ip"),
+                 json_is_integer(json_object_get(scan, "port")) ? ":" : "",
                  (long long)json_integer_value(json_object_get(scan, "port")));
         kv_row(o, _("Address"), addr);
     }
@@ -335,7 +342,10 @@ static void build_support(FILE *o, const json_t *a)
         kv_row(o, _("Note"), jstr(b, "note"));
     char sup[160];
     const char *st = jstr(s, "status");
-    snprintf(sup, sizeof sup, "%s%s%s%s", st && !strcmp(st, "ended") ? _("ended") : st ? _("supported") : "-",
+    snprintf(sup, sizeof sup, "%s%s%s%s",
+             st && !strcmp(st, "ended") ? _("ended")
+             : st                       ? _("supported")
+                                        : "-",
              jstr(s, "end") && *jstr(s, "end") ? " " : "", jstr(s, "end") ? jstr(s, "end") : "",
              st && !strcmp(st, "ended") && jstr(s, "security_updates") && !strcmp(jstr(s, "security_updates"), "esu")
                  ? _(" (security updates for paid ESU customers only)")
@@ -357,7 +367,8 @@ static void cve_row(FILE *o, const json_t *c)
     fputs("</td><td>", o);
     E(jstr(c, "basis"));
     if (jstr(c, "evidence")) {
-        fprintf(o, "<br><span class=\"small\">%s ", json_is_true(json_object_get(c, "by_probe")) ? _("probe:") : _("evidence:"));
+        fprintf(o, "<br><span class=\"small\">%s ",
+                json_is_true(json_object_get(c, "by_probe")) ? _("probe:") : _("evidence:"));
         E(jstr(c, "evidence"));
         fputs("</span>", o);
     }
@@ -377,8 +388,9 @@ static void cves(FILE *o, const json_t *a)
     const json_t *c;
     size_t i, patched = 0;
     fprintf(o, "<h3>%s</h3>", _("CVEs"));
-    fprintf(o, "<table><thead><tr><th style=\"width:17%%\">CVE</th><th style=\"width:14%%\">%s</th>"
-               "<th style=\"width:13%%\">%s</th><th>%s</th><th style=\"width:17%%\">%s</th></tr></thead><tbody>\n",
+    fprintf(o,
+            "<table><thead><tr><th style=\"width:17%%\">CVE</th><th style=\"width:14%%\">%s</th>"
+            "<th style=\"width:13%%\">%s</th><th>%s</th><th style=\"width:17%%\">%s</th></tr></thead><tbody>\n",
             _("Family"), _("Status"), _("Evidence"), _("Fixed by"));
     /* Most urgent first: status, then a named family; the knowledge base's order within. */
     for (int urgency = 2 * EX_STATUS_VULNERABLE + 1; urgency >= 0; urgency--)
@@ -388,7 +400,8 @@ static void cves(FILE *o, const json_t *a)
     if (patched) {
         fprintf(o, "<p class=\"small\">%s (%zu): ", _("Patched"), patched);
         size_t k = 0;
-        json_array_foreach(json_object_get(a, "cves"), i, c) if (jstr(c, "status") && !strcmp(jstr(c, "status"), "patched"))
+        json_array_foreach(json_object_get(a, "cves"), i,
+                           c) if (jstr(c, "status") && !strcmp(jstr(c, "status"), "patched"))
         {
             fputs(k++ ? ", " : "", o);
             E(jstr(c, "id"));
@@ -470,8 +483,9 @@ static void finding_rows(FILE *o, const json_t *list)
 
 static void findings_table(FILE *o, const json_t *list)
 {
-    fprintf(o, "<table><thead><tr><th style=\"width:11%%\">%s</th><th style=\"width:15%%\">%s</th><th>%s</th>"
-               "<th style=\"width:30%%\">%s</th><th style=\"width:16%%\">%s</th></tr></thead><tbody>\n",
+    fprintf(o,
+            "<table><thead><tr><th style=\"width:11%%\">%s</th><th style=\"width:15%%\">%s</th><th>%s</th>"
+            "<th style=\"width:30%%\">%s</th><th style=\"width:16%%\">%s</th></tr></thead><tbody>\n",
             _("Severity"), _("Time"), _("Finding"), _("Evidence (path, hash, match)"), _("Rule"));
     finding_rows(o, list);
     fputs("</tbody></table>\n", o);

@@ -35,7 +35,10 @@ void ex_md_escape(FILE *o, const char *s)
 
 #define E(s) ex_md_escape(o, (s))
 
-static const char *jstr(const json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
+static const char *jstr(const json_t *j, const char *k)
+{
+    return json_string_value(json_object_get(j, k));
+}
 
 static void blocks(FILE *o, const json_t *bl)
 {

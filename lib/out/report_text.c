@@ -26,9 +26,12 @@ static const char *lookup(const text_pair *t, size_t n, const char *key)
 
 const char *ex_report_status_text(const char *s)
 {
-    static const text_pair t[] = {{"vulnerable", N_("vulnerable")}, {"possibly", N_("possibly vulnerable")},
-                                  {"config", N_("depends on configuration")}, {"mitigated", N_("mitigated")},
-                                  {"patched", N_("patched")},        {"unknown", N_("unknown")}};
+    static const text_pair t[] = {{"vulnerable", N_("vulnerable")},
+                                  {"possibly", N_("possibly vulnerable")},
+                                  {"config", N_("depends on configuration")},
+                                  {"mitigated", N_("mitigated")},
+                                  {"patched", N_("patched")},
+                                  {"unknown", N_("unknown")}};
     return lookup(t, EX_ARRAY_LEN(t), s);
 }
 
@@ -88,7 +91,10 @@ static void add_kv(json_t *kv, const char *label, const char *value)
     json_array_append_new(kv, json_pack("[s, s]", label, value ? value : "-"));
 }
 
-static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const char *jstr(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
 
 char *ex_report_name_list(const json_t *names, size_t max)
 {
@@ -110,8 +116,9 @@ char *ex_report_action_text(const json_t *a)
     char *cves = ex_report_name_list(json_object_get(a, "cves"), 4);
     ex_buf b = {.max = 1 << 16};
     if (!strcmp(kind, "incident"))
-        ex_buf_printf(&b, _("Treat %s as compromised: isolate, preserve the evidence, start incident response, "
-                            "and decide on the GDPR notification (see the Art. 33 section)."),
+        ex_buf_printf(&b,
+                      _("Treat %s as compromised: isolate, preserve the evidence, start incident response, "
+                        "and decide on the GDPR notification (see the Art. 33 section)."),
                       hosts);
     else if (!strcmp(kind, "update"))
         ex_buf_printf(&b, _("Update %s now: %s%s%s%s (closes %s)."), hosts, step ? step : "", kb ? " (" : "",
@@ -119,8 +126,9 @@ char *ex_report_action_text(const json_t *a)
     else if (!strcmp(kind, "investigate"))
         ex_buf_printf(&b, _("Have the hunt findings on %s examined: exploitation was attempted."), hosts);
     else if (!strcmp(kind, "migrate"))
-        ex_buf_printf(&b, _("Plan the move of %s to Exchange Server SE: support for their version has ended, "
-                            "security updates only reach paid ESU customers or none at all."),
+        ex_buf_printf(&b,
+                      _("Plan the move of %s to Exchange Server SE: support for their version has ended, "
+                        "security updates only reach paid ESU customers or none at all."),
                       hosts);
     else if (!strcmp(kind, "configure"))
         ex_buf_printf(&b, _("On %s: %s (%s)."), hosts, step ? step : "", cves);
@@ -151,8 +159,8 @@ static void gdpr_incidents(json_t *blocks, const json_t *gdpr)
         json_array_foreach(json_object_get(inc, "findings"), k, f)
         {
             const char *path = jstr(json_object_get(f, "evidence"), "path");
-            ex_buf_printf(&b, "%s%s%s%s%s", k ? "; " : "", jstr(f, "title") ?: "?", path ? " (" : "",
-                          path ? path : "", path ? ")" : "");
+            ex_buf_printf(&b, "%s%s%s%s%s", k ? "; " : "", jstr(f, "title") ?: "?", path ? " (" : "", path ? path : "",
+                          path ? ")" : "");
         }
         json_array_append_new(items, json_string(b.data ? b.data : ""));
         ex_buf_free(&b);
@@ -193,7 +201,7 @@ static void gdpr_draft(json_t *blocks, const json_t *gdpr)
     add_kv(kv, _("Time of awareness"), jstr(gdpr, "aware"));
     add_kv(kv, _("Source of that time"),
            !strcmp(jstr(gdpr, "aware_source") ?: "", "option") ? _("given by the user (--aware-since)")
-                                                                : _("the end of the hunt that found the incident"));
+                                                               : _("the end of the hunt that found the incident"));
     add_kv(kv, _("Notification deadline (72 hours after awareness)"), jstr(gdpr, "deadline"));
     if (json_is_true(json_object_get(gdpr, "deadline_passed")))
         add(blocks, "warn",
@@ -376,16 +384,18 @@ json_t *ex_report_exposure_blocks(const json_t *host)
     json_t *blocks = json_array();
     const json_t *e = json_object_get(host, "exposure"), *hunt = json_object_get(host, "hunt");
     if (jstr(e, "since"))
-        addf(blocks, "p", _("Exposed since at least %s: the fix for %s was published then; exploitation may have "
-                            "begun earlier."),
+        addf(blocks, "p",
+             _("Exposed since at least %s: the fix for %s was published then; exploitation may have "
+               "begun earlier."),
              jstr(e, "since"), jstr(e, "since_cve") ?: "?");
     if (jstr(e, "until"))
         addf(blocks, "p", _("The evidence shows the fix installed at %s."), jstr(e, "until"));
     else if (json_is_true(json_object_get(e, "open")))
         add(blocks, "p", _("The window is still open: the server was vulnerable when it was last scanned."));
     if (!json_is_object(hunt)) {
-        add(blocks, "note", _("No hunt recorded: whether the server was attacked, and how far its logs reach, is "
-                              "not known."));
+        add(blocks, "note",
+            _("No hunt recorded: whether the server was attacked, and how far its logs reach, is "
+              "not known."));
         return blocks;
     }
     if (jstr(e, "logs_from"))

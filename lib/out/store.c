@@ -57,13 +57,25 @@ int store_exec(ex_store *s, const char *sql)
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/* A stepped but not reset statement keeps its read snapshot open: a later
+ * BEGIN IMMEDIATE on that stale snapshot fails at once with SQLITE_BUSY
+ * (no busy wait) once another process has written, and DROP TABLE fails with
+ * SQLITE_LOCKED. So no cached statement outlives its use. */
+void store_reset_all(ex_store *s)
+{
+    for (size_t i = 0; i < s->nstmts; i++)
+        sqlite3_reset(s->stmts[i].st);
+}
+
 int store_begin(ex_store *s)
 {
+    store_reset_all(s);
     return store_exec(s, "BEGIN IMMEDIATE");
 }
 
 int store_commit(ex_store *s, int rc)
 {
+    store_reset_all(s);
     if (rc == 0 && store_exec(s, "COMMIT") == 0)
         return 0;
     char keep[256];
@@ -85,9 +97,11 @@ int64_t store_step_int(sqlite3_stmt *st, int64_t def)
     if (!st)
         return -1;
     int rc = sqlite3_step(st);
+    int64_t v = rc == SQLITE_DONE ? def : -1;
     if (rc == SQLITE_ROW)
-        return sqlite3_column_type(st, 0) == SQLITE_NULL ? def : sqlite3_column_int64(st, 0);
-    return rc == SQLITE_DONE ? def : -1;
+        v = sqlite3_column_type(st, 0) == SQLITE_NULL ? def : sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return v;
 }
 
 void store_bind_text(sqlite3_stmt *st, int i, const char *v)

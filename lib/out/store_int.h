@@ -24,9 +24,12 @@ struct ex_store {
 sqlite3_stmt *store_stmt(ex_store *s, const char *sql);
 int store_exec(ex_store *s, const char *sql);
 int store_begin(ex_store *s);
+/* Reset every cached statement (ends their read snapshots). */
+void store_reset_all(ex_store *s);
 /* Commit when rc == 0, else roll back; returns 0 only after a commit. */
 int store_commit(ex_store *s, int rc);
 int store_step_done(sqlite3_stmt *st);
+/* The first column of the first row (def when none, -1 on error); resets st. */
 int64_t store_step_int(sqlite3_stmt *st, int64_t def);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 char *store_dump(const json_t *j);

@@ -169,6 +169,7 @@ static int migrate_1_2(ex_store *s)
     if (store_exec(s, alter) != 0 || store_exec(s, v2_tables) != 0 || migrate_results_1_2(s) != 0 ||
         migrate_findings_1_2(s) != 0)
         return -1;
+    store_reset_all(s);
     return store_exec(s, "DROP TABLE results_v1; DROP TABLE findings_v1;");
 }
 
