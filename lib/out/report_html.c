@@ -21,7 +21,9 @@ static const char *const css =
     "h1{font-size:22pt;margin:0 0 8pt}h2{font-size:15pt;margin:14pt 0 6pt;border-bottom:1px solid #999}"
     "h3{font-size:11.5pt;margin:10pt 0 4pt}"
     "table{border-collapse:collapse;width:100%;margin:4pt 0 8pt}"
-    "th,td{border:1px solid #bbb;padding:2pt 4pt;vertical-align:top;text-align:left;overflow-wrap:anywhere}"
+    "th,td{border:1px solid #bbb;padding:2pt 4pt;vertical-align:top;text-align:left;overflow-wrap:break-word}"
+    "td.mono,.mono{overflow-wrap:anywhere}"
+    "table.servers{font-size:8.5pt}"
     "th{background:#eee}thead{display:table-header-group}tr{break-inside:avoid}"
     "table.kv th{width:32%}"
     ".light{display:inline-block;padding:0 6pt;border-radius:8pt;font-weight:bold;white-space:nowrap}"
@@ -259,7 +261,11 @@ static int html_begin(FILE *o, ex_report *r)
 {
     fprintf(o, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n",
             r->opts.lang ? r->opts.lang : "en");
-    fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", o);
+    /* Belt and braces: even if a value slipped through unescaped, the browser
+     * would load nothing and run nothing. */
+    fputs("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+          o);
     E(_("Exchange security report"));
     if (r->opts.customer) {
         fputs(" - ", o);
@@ -356,7 +362,17 @@ static void build_support(FILE *o, const json_t *a)
     fputs("</table>\n", o);
 }
 
-static void cve_row(FILE *o, const json_t *c)
+/* The KB article of the build that fixes a CVE, from the knowledge base in use. */
+static const char *fix_kb(const ex_kb *kb, const char *fixed_in)
+{
+    ex_version v;
+    if (!fixed_in || ex_version_parse_str(fixed_in, &v) != EX_VERSION_OK)
+        return NULL;
+    const ex_kb_build *b = ex_kb_find_build(kb, &v);
+    return b && b->kb[0] ? b->kb : NULL;
+}
+
+static void cve_row(FILE *o, const ex_kb *kb, const json_t *c)
 {
     fputs("<tr><td class=\"mono\">", o);
     E(jstr(c, "id"));
@@ -380,10 +396,15 @@ static void cve_row(FILE *o, const json_t *c)
         fputs(" ", o);
         E(jstr(c, "fixed_in"));
     }
+    if (fix_kb(kb, jstr(c, "fixed_in"))) {
+        fputs(" (", o);
+        E(fix_kb(kb, jstr(c, "fixed_in")));
+        fputs(")", o);
+    }
     fputs("</td></tr>\n", o);
 }
 
-static void cves(FILE *o, const json_t *a)
+static void cves(FILE *o, const ex_kb *kb, const json_t *a)
 {
     const json_t *c;
     size_t i, patched = 0;
@@ -394,7 +415,7 @@ static void cves(FILE *o, const json_t *a)
             _("Family"), _("Status"), _("Evidence"), _("Fixed by"));
     /* Most urgent first: status, then a named family; the knowledge base's order within. */
     for (int urgency = 2 * EX_STATUS_VULNERABLE + 1; urgency >= 0; urgency--)
-        json_array_foreach(json_object_get(a, "cves"), i, c) if (ex_cve_urgency(c) == urgency) cve_row(o, c);
+        json_array_foreach(json_object_get(a, "cves"), i, c) if (ex_cve_urgency(c) == urgency) cve_row(o, kb, c);
     json_array_foreach(json_object_get(a, "cves"), i, c) patched += ex_cve_urgency(c) < 0;
     fputs("</tbody></table>\n", o);
     if (patched) {
@@ -540,7 +561,6 @@ static void hunt(FILE *o, const json_t *h)
 
 static int html_host(FILE *o, ex_report *r, const json_t *h)
 {
-    (void)r;
     const json_t *a = json_object_get(h, "assessment");
     fputs("<section class=\"server\"><h2>", o);
     E(jstr(h, "name"));
@@ -550,7 +570,7 @@ static int html_host(FILE *o, ex_report *r, const json_t *h)
     identity(o, h);
     if (json_is_object(a)) {
         build_support(o, a);
-        cves(o, a);
+        cves(o, r->kb, a);
         update_path(o, a);
     } else {
         fprintf(o, "<p>%s</p>\n", _("This server has not been scanned."));
