@@ -313,6 +313,36 @@ static void identity(FILE *o, const json_t *h)
     fputs("</table>\n", o);
 }
 
+/* Every probe the scanner recorded, with its evidence, whatever its fields. */
+static void probes_table(FILE *o, const json_t *scan)
+{
+    const json_t *p, *v;
+    const char *k;
+    size_t i;
+    if (!json_array_size(json_object_get(scan, "probes")))
+        return;
+    fprintf(o, "<h3>%s</h3><table><thead><tr><th style=\"width:22%%\">%s</th><th>%s</th></tr></thead><tbody>\n",
+            _("Probes and their evidence"), _("Probe"), _("Request and answer"));
+    json_array_foreach(json_object_get(scan, "probes"), i, p)
+    {
+        const char *name = jstr(p, "name") ? jstr(p, "name") : jstr(p, "probe") ? jstr(p, "probe") : jstr(p, "id");
+        fputs("<tr><td class=\"mono\">", o);
+        E(name ? name : "-");
+        fputs("</td><td class=\"mono\">", o);
+        json_object_foreach((json_t *)p, k, v)
+        {
+            if (json_string_value(v) && json_string_value(v) == name)
+                continue;
+            E(k);
+            fputs(": ", o);
+            value_text(o, v);
+            fputs("<br>", o);
+        }
+        fputs("</td></tr>\n", o);
+    }
+    fputs("</tbody></table>\n", o);
+}
+
 static const char *precision_text(const char *p)
 {
     if (!p)
@@ -445,7 +475,7 @@ static void update_path(FILE *o, const json_t *a)
     {
         fputs("<li>", o);
         E(jstr(s, "step"));
-        if (jstr(s, "kb")) {
+        if (jstr(s, "kb") && !strstr(jstr(s, "step") ? jstr(s, "step") : "", jstr(s, "kb"))) {
             fputs(" <b>", o);
             E(jstr(s, "kb"));
             fputs("</b>", o);
@@ -568,6 +598,7 @@ static int html_host(FILE *o, ex_report *r, const json_t *h)
     light_badge(o, jstr(h, "light"));
     fputs("</h2>\n", o);
     identity(o, h);
+    probes_table(o, json_object_get(h, "scan"));
     if (json_is_object(a)) {
         build_support(o, a);
         cves(o, r->kb, a);
