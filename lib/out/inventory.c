@@ -216,7 +216,7 @@ static int diff_b(diff_ctx *d, int64_t a, int64_t b)
         return -1;
     sqlite3_bind_int64(st, 1, a);
     sqlite3_bind_int64(st, 2, b);
-    int rc;
+    int rc = SQLITE_DONE;
     while (!d->stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
         compare_host(d, st);
     sqlite3_finalize(st);

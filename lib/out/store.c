@@ -156,7 +156,8 @@ static int pragma_setup(ex_store *s)
     if (sqlite3_step(st) == SQLITE_ROW)
         mode = strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    bool wal = mode && !strcmp(mode, "wal");
+    /* An in-memory database (":memory:", tests and fuzzing) has no WAL. */
+    bool wal = mode && (!strcmp(mode, "wal") || !strcmp(mode, "memory"));
     free(mode);
     /* synchronous=NORMAL in WAL mode: a commit survives the death of the
      * process (kill -9); only a power loss may take the last commits. */
