@@ -33,7 +33,9 @@ static int pick_builds(const ex_kb *kb, build_rec *out)
     size_t step = kb->nbuilds / NBUILDS ? kb->nbuilds / NBUILDS : 1;
     for (size_t i = kb->nbuilds - 1; n < NBUILDS && i < kb->nbuilds; i -= step) {
         ex_facts *f = &out[n].facts;
-        *f = (ex_facts){.have_version = true, .version = kb->builds[i].version, .today = ex_today_days(),
+        *f = (ex_facts){.have_version = true,
+                        .version = kb->builds[i].version,
+                        .today = ex_today_days(),
                         .version_evidence = "X-OWA-Version"};
         if (n % 6 == 5)
             f->version.revision = -1; /* some servers show only the CU */

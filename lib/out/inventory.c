@@ -11,6 +11,17 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+/* A fresh statement (it is stepped while cached ones are used) with ?1 = a, ?2 = b. */
+static sqlite3_stmt *prepare2(ex_store *s, const char *sql, int64_t a, int64_t b)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    return st;
+}
+
 static void fleet_row(sqlite3_stmt *st, ex_fleet_row *r)
 {
     memset(r, 0, sizeof *r);
@@ -161,11 +172,9 @@ static void new_cves(diff_ctx *d, int64_t aa, int64_t ab, const char *target, co
     static const char *sql = "SELECT cve FROM assessment_cves WHERE assessment_id=?2 AND status='vulnerable' AND cve "
                              "NOT IN (SELECT cve FROM assessment_cves WHERE assessment_id=?1 AND status='vulnerable') "
                              "ORDER BY cve";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = prepare2(d->s, sql, aa, ab);
+    if (!st)
         return;
-    sqlite3_bind_int64(st, 1, aa);
-    sqlite3_bind_int64(st, 2, ab);
     while (sqlite3_step(st) == SQLITE_ROW)
         emit(d, EX_CHANGE_NEW_CVE, target, customer, NULL, "vulnerable", col_text(st, 0));
     sqlite3_finalize(st);
@@ -211,11 +220,9 @@ static int diff_b(diff_ctx *d, int64_t a, int64_t b)
         "FROM results rb JOIN assessments ab ON ab.id=rb.assessment_id LEFT JOIN hosts h ON h.id=rb.host_id "
         "LEFT JOIN results ra ON ra.run_id=?1 AND ra.host_id=rb.host_id "
         "LEFT JOIN assessments aa ON aa.id=ra.assessment_id WHERE rb.run_id=?2 ORDER BY h.customer, h.target";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = prepare2(d->s, sql, a, b);
+    if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
     int rc = SQLITE_DONE;
     while (!d->stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
         compare_host(d, st);
@@ -230,11 +237,9 @@ static int diff_gone(diff_ctx *d, int64_t a, int64_t b)
         "FROM results ra JOIN assessments aa ON aa.id=ra.assessment_id LEFT JOIN hosts h ON h.id=ra.host_id "
         "WHERE ra.run_id=?1 AND NOT EXISTS(SELECT 1 FROM results rb WHERE rb.run_id=?2 AND rb.host_id=ra.host_id) "
         "ORDER BY h.customer, h.target";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = prepare2(d->s, sql, a, b);
+    if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
     while (!d->stop && sqlite3_step(st) == SQLITE_ROW)
         emit(d, EX_CHANGE_GONE, col_text(st, 0), col_text(st, 1), col_text(st, 2), NULL, NULL);
     sqlite3_finalize(st);
@@ -248,11 +253,9 @@ static int diff_hunts(diff_ctx *d, int64_t a, int64_t b)
         "json_extract(f.json, '$.title') FROM findings f JOIN hunts u ON u.id=f.hunt_id "
         "LEFT JOIN hosts h ON h.id=f.host_id WHERE u.run_id>?1 AND u.run_id<=?2 AND f.severity>0 "
         "ORDER BY f.severity DESC, h.target, f.time";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(d->s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = prepare2(d->s, sql, a < b ? a : b, a < b ? b : a);
+    if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, a < b ? a : b);
-    sqlite3_bind_int64(st, 2, a < b ? b : a);
     while (!d->stop && sqlite3_step(st) == SQLITE_ROW)
         emit(d, EX_CHANGE_HUNT_FINDING, col_text(st, 0), col_text(st, 1), NULL, col_text(st, 2), col_text(st, 3));
     sqlite3_finalize(st);

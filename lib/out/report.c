@@ -50,30 +50,30 @@ static json_t *load_json_text(const unsigned char *text)
     return text ? json_loads((const char *)text, 0, NULL) : NULL;
 }
 
-/* The assessment of a result, parsed once per distinct assessment. */
+/* The assessment of a result, parsed once per distinct assessment. The id is
+ * looked up on its own: selecting the (large) JSON with it would read it for
+ * every server, cached or not. */
 static const json_t *assessment_of(ex_report *r, int64_t result)
 {
-    static const char *sql = "SELECT a.id, a.json FROM results r JOIN assessments a ON a.id=r.assessment_id "
-                             "WHERE r.id=?1";
-    if (result <= 0)
-        return NULL;
-    sqlite3_stmt *st = store_stmt(r->store, sql);
-    if (!st)
-        return NULL;
-    sqlite3_bind_int64(st, 1, result);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    static const char *id_sql = "SELECT assessment_id FROM results WHERE id=?1";
+    static const char *json_sql = "SELECT json FROM assessments WHERE id=?1";
+    int64_t id = result > 0 ? store_step_int(STORE_STMT_I(r->store, id_sql, result), 0) : 0;
+    if (id <= 0)
         return NULL;
     char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(st, 0));
+    snprintf(key, sizeof key, "%lld", (long long)id);
     json_t *a = json_object_get(r->cache, key);
     if (a)
         return a;
-    /* Parsed assessments are shared by many servers; keep the cache bounded.
-     * Callers use the result only until their next call. */
+    /* Shared by many servers; keep the cache bounded. Callers use the result
+     * only until their next call. */
     if (json_object_size(r->cache) >= 4096)
         json_object_clear(r->cache);
-    if ((a = load_json_text(sqlite3_column_text(st, 1))))
+    sqlite3_stmt *st = STORE_STMT_I(r->store, json_sql, id);
+    if (st && sqlite3_step(st) == SQLITE_ROW && (a = load_json_text(sqlite3_column_text(st, 0))))
         json_object_set_new(r->cache, key, a);
+    if (st)
+        sqlite3_reset(st);
     return a;
 }
 
@@ -82,11 +82,8 @@ static json_t *load_findings(ex_report *r, const char *column, int64_t id)
     static const char *by_hunt = "SELECT json FROM findings WHERE hunt_id=?1 ORDER BY severity DESC, time, id";
     static const char *by_result = "SELECT json FROM findings WHERE result_id=?1 ORDER BY severity DESC, id";
     json_t *arr = json_array();
-    sqlite3_stmt *st = id > 0 ? store_stmt(r->store, !strcmp(column, "hunt") ? by_hunt : by_result) : NULL;
-    if (!st)
-        return arr;
-    sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_stmt *st = id > 0 ? STORE_STMT_I(r->store, !strcmp(column, "hunt") ? by_hunt : by_result, id) : NULL;
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
         json_t *f = load_json_text(sqlite3_column_text(st, 0));
         if (f)
             json_array_append_new(arr, f);
@@ -97,11 +94,8 @@ static json_t *load_findings(ex_report *r, const char *column, int64_t id)
 static json_t *load_hunt(ex_report *r, int64_t hunt)
 {
     static const char *sql = "SELECT run_id, finished, verdict, coverage, timeline FROM hunts WHERE id=?1";
-    sqlite3_stmt *st = hunt > 0 ? store_stmt(r->store, sql) : NULL;
-    if (!st)
-        return json_null();
-    sqlite3_bind_int64(st, 1, hunt);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    sqlite3_stmt *st = hunt > 0 ? STORE_STMT_I(r->store, sql, hunt) : NULL;
+    if (!st || sqlite3_step(st) != SQLITE_ROW)
         return json_null();
     char iso[32];
     json_t *h = json_object();
@@ -482,11 +476,8 @@ static json_t *exposure_json(const ex_report *r, const json_t *a, const json_t *
 static json_t *scan_part(ex_report *r, int64_t result, json_int_t *run)
 {
     static const char *sql = "SELECT scan, run_id FROM results WHERE id=?1";
-    sqlite3_stmt *st = result > 0 ? store_stmt(r->store, sql) : NULL;
-    if (!st)
-        return json_null();
-    sqlite3_bind_int64(st, 1, result);
-    if (sqlite3_step(st) != SQLITE_ROW)
+    sqlite3_stmt *st = result > 0 ? STORE_STMT_I(r->store, sql, result) : NULL;
+    if (!st || sqlite3_step(st) != SQLITE_ROW)
         return json_null();
     *run = sqlite3_column_int64(st, 1);
     json_t *j = load_json_text(sqlite3_column_text(st, 0));
@@ -543,6 +534,23 @@ int ex_report_each_host(ex_report *r, ex_report_host_cb cb, void *ud)
 }
 
 /* --- writers --- */
+
+void ex_report_escape(FILE *o, const char *s, const char *(*sub)(unsigned char c))
+{
+    if (!s)
+        return;
+    json_t *clean = ex_json_string_lossy(s);
+    const char *p = json_string_value(clean);
+    size_t n = json_string_length(clean);
+    for (size_t i = 0; p && i < n; i++) {
+        const char *r = sub((unsigned char)p[i]);
+        if (r)
+            fputs(r, o);
+        else
+            fputc(p[i], o);
+    }
+    json_decref(clean);
+}
 
 static const ex_report_writer *const writers[] = {&ex_report_html, &ex_report_md, &ex_report_csv, &ex_report_json};
 

@@ -74,6 +74,9 @@ int ex_report_write(FILE *out, ex_report *r, const ex_report_writer *w);
 
 extern const ex_report_writer ex_report_html, ex_report_md, ex_report_csv, ex_report_json;
 
+/* Write s as valid UTF-8 (invalid sequences become U+FFFD), every byte
+ * replaced by sub(byte) when that is not NULL. The writers' escapers: */
+void ex_report_escape(FILE *out, const char *s, const char *(*sub)(unsigned char c));
 /* HTML text: valid UTF-8 (invalid bytes become U+FFFD), & < > " ' escaped,
  * control characters replaced. */
 void ex_html_escape(FILE *out, const char *s);

@@ -42,29 +42,22 @@ static const char *const css =
 
 /* --- escaping --- */
 
+static const char *html_sub(unsigned char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default:
+        return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? "\xEF\xBF\xBD" : NULL; /* controls are not text */
+    }
+}
+
 void ex_html_escape(FILE *o, const char *s)
 {
-    if (!s)
-        return;
-    json_t *clean = ex_json_string_lossy(s); /* valid UTF-8 first */
-    const char *p = json_string_value(clean);
-    size_t n = json_string_length(clean);
-    for (size_t i = 0; p && i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        switch (c) {
-        case '&': fputs("&amp;", o); break;
-        case '<': fputs("&lt;", o); break;
-        case '>': fputs("&gt;", o); break;
-        case '"': fputs("&quot;", o); break;
-        case '\'': fputs("&#39;", o); break;
-        default:
-            if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-                fputs("\xEF\xBF\xBD", o); /* controls are not text */
-            else
-                fputc(c, o);
-        }
-    }
-    json_decref(clean);
+    ex_report_escape(o, s, html_sub);
 }
 
 #define E(s) ex_html_escape(o, (s))

@@ -8,29 +8,30 @@
 #include "out/report.h"
 #include "report_text.h"
 
+static const char *md_sub(unsigned char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '\\': return "\\\\";
+    case '`': return "\\`";
+    case '*': return "\\*";
+    case '_': return "\\_";
+    case '[': return "\\[";
+    case ']': return "\\]";
+    case '|': return "\\|";
+    case '#': return "\\#";
+    case '!': return "\\!";
+    case '{': return "\\{";
+    case '}': return "\\}";
+    default: return c < 0x20 || c == 0x7f ? " " : NULL; /* a value stays on its line */
+    }
+}
+
 void ex_md_escape(FILE *o, const char *s)
 {
-    if (!s)
-        return;
-    json_t *clean = ex_json_string_lossy(s);
-    const char *p = json_string_value(clean);
-    size_t n = json_string_length(clean);
-    for (size_t i = 0; p && i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '<')
-            fputs("&lt;", o);
-        else if (c == '>')
-            fputs("&gt;", o);
-        else if (c == '&')
-            fputs("&amp;", o);
-        else if (strchr("\\`*_[]|#!{}", c) && c)
-            fputc('\\', o), fputc(c, o);
-        else if (c < 0x20 || c == 0x7f)
-            fputc(' ', o);
-        else
-            fputc(c, o);
-    }
-    json_decref(clean);
+    ex_report_escape(o, s, md_sub);
 }
 
 #define E(s) ex_md_escape(o, (s))

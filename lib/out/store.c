@@ -52,6 +52,14 @@ sqlite3_stmt *store_stmt(ex_store *s, const char *sql)
     return st;
 }
 
+sqlite3_stmt *store_stmt_i(ex_store *s, const char *sql, const int64_t *v, size_t n)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    for (size_t i = 0; st && i < n; i++)
+        sqlite3_bind_int64(st, (int)i + 1, v[i]);
+    return st;
+}
+
 int store_exec(ex_store *s, const char *sql)
 {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
@@ -305,11 +313,7 @@ int64_t ex_store_run_count(ex_store *s, int64_t run)
 {
     static const char *sql =
         "SELECT (SELECT count(*) FROM results WHERE run_id=?1) + (SELECT count(*) FROM hunts WHERE run_id=?1)";
-    sqlite3_stmt *st = store_stmt(s, sql);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, run);
-    return store_step_int(st, 0);
+    return store_step_int(STORE_STMT_I(s, sql, run), 0);
 }
 
 /* --- hosts: lookup / creation inside a transaction --- */
@@ -405,22 +409,12 @@ static int64_t put_hunt_row(ex_store *s, int64_t run, int64_t host, const char *
     static const char *del = "DELETE FROM hunts WHERE run_id=?1 AND host_id=?2";
     static const char *ins = "INSERT INTO hunts(run_id, host_id, finished, verdict, coverage, timeline) "
                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
-    const char *sqls[] = {clear, del};
-    for (size_t i = 0; i < 2; i++) {
-        sqlite3_stmt *st = store_stmt(s, sqls[i]);
-        if (!st)
-            return -1;
-        sqlite3_bind_int64(st, 1, run);
-        sqlite3_bind_int64(st, 2, host);
-        if (store_step_done(st) != 0)
-            return -1;
-    }
-    sqlite3_stmt *st = store_stmt(s, ins);
+    if (store_step_done(STORE_STMT_I(s, clear, run, host)) != 0 ||
+        store_step_done(STORE_STMT_I(s, del, run, host)) != 0)
+        return -1;
+    sqlite3_stmt *st = STORE_STMT_I(s, ins, run, host, store_now());
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, run);
-    sqlite3_bind_int64(st, 2, host);
-    sqlite3_bind_int64(st, 3, store_now());
     store_bind_text(st, 4, verdict);
     sqlite3_bind_text(st, 5, coverage ? store_dump(coverage) : NULL, -1, free);
     sqlite3_bind_text(st, 6, timeline ? store_dump(timeline) : NULL, -1, free);
@@ -432,13 +426,7 @@ static int set_last_hunt(ex_store *s, int64_t host, int64_t hunt, int64_t run)
     static const char *sql = "UPDATE hosts SET last_hunt=?2 WHERE id=?1 AND (last_hunt IS NULL OR "
                              "(SELECT run_id FROM hunts WHERE id=last_hunt) IS NULL OR "
                              "(SELECT run_id FROM hunts WHERE id=last_hunt) <= ?3)";
-    sqlite3_stmt *st = store_stmt(s, sql);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, host);
-    sqlite3_bind_int64(st, 2, hunt);
-    sqlite3_bind_int64(st, 3, run);
-    return store_step_done(st);
+    return store_step_done(STORE_STMT_I(s, sql, host, hunt, run));
 }
 
 int store_hunt(ex_store *s, int64_t run, int64_t host_id, const ex_findings *findings, const json_t *coverage,

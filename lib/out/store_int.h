@@ -22,6 +22,10 @@ struct ex_store {
 
 /* A cached, reset statement for a static SQL string; NULL on error. */
 sqlite3_stmt *store_stmt(ex_store *s, const char *sql);
+/* store_stmt() with integer parameters ?1..?n bound: STORE_STMT_I(s, sql, a, b). */
+sqlite3_stmt *store_stmt_i(ex_store *s, const char *sql, const int64_t *v, size_t n);
+#define STORE_STMT_I(s, sql, ...)                                                                                      \
+    store_stmt_i((s), (sql), (const int64_t[]){__VA_ARGS__}, sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 int store_exec(ex_store *s, const char *sql);
 int store_begin(ex_store *s);
 /* Reset every cached statement (ends their read snapshots). */

@@ -29,12 +29,7 @@ static int64_t assess_facts(ex_store *s, const ex_kb *kb, const char *facts_text
 static int set_assessment(ex_store *s, int64_t result, int64_t assessment)
 {
     static const char *sql = "UPDATE results SET assessment_id=?2 WHERE id=?1";
-    sqlite3_stmt *st = store_stmt(s, sql);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, result);
-    sqlite3_bind_int64(st, 2, assessment);
-    return store_step_done(st);
+    return store_step_done(STORE_STMT_I(s, sql, result, assessment));
 }
 
 static const char *verdict_of(ex_store *s, int64_t assessment)

@@ -215,13 +215,7 @@ static int set_current(ex_store *s, int64_t host, int64_t result, int64_t run)
     static const char *sql = "UPDATE hosts SET current_result=?2 WHERE id=?1 AND (current_result IS NULL OR "
                              "(SELECT run_id FROM results WHERE id=current_result) IS NULL OR "
                              "(SELECT run_id FROM results WHERE id=current_result) <= ?3)";
-    sqlite3_stmt *st = store_stmt(s, sql);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, host);
-    sqlite3_bind_int64(st, 2, result);
-    sqlite3_bind_int64(st, 3, run);
-    return store_step_done(st);
+    return store_step_done(STORE_STMT_I(s, sql, host, result, run));
 }
 
 static int split_record(const json_t *record, json_t **scan, json_t **assessment)
@@ -250,25 +244,13 @@ int64_t store_result(ex_store *s, int64_t run, int64_t host, int64_t finished, c
                              "assessment_id, scan) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     json_t *scan = NULL, *assessment = NULL;
     int64_t id = -1, facts_id, a_id;
-    const char *sqls[] = {unlink, del};
     if (split_record(record, &scan, &assessment) != 0 || (facts_id = store_facts(s, facts)) <= 0 ||
-        (a_id = store_assessment(s, assessment)) <= 0)
+        (a_id = store_assessment(s, assessment)) <= 0 || store_step_done(STORE_STMT_I(s, unlink, run, host)) != 0 ||
+        store_step_done(STORE_STMT_I(s, del, run, host)) != 0)
         goto out;
-    for (size_t i = 0; i < 2; i++) {
-        sqlite3_stmt *st = store_stmt(s, sqls[i]);
-        if (!st)
-            goto out;
-        sqlite3_bind_int64(st, 1, run);
-        sqlite3_bind_int64(st, 2, host);
-        if (store_step_done(st) != 0)
-            goto out;
-    }
-    sqlite3_stmt *st = store_stmt(s, ins);
+    sqlite3_stmt *st = STORE_STMT_I(s, ins, run, host, finished);
     if (!st)
         goto out;
-    sqlite3_bind_int64(st, 1, run);
-    sqlite3_bind_int64(st, 2, host);
-    sqlite3_bind_int64(st, 3, finished);
     store_bind_text(st, 4, json_string_value(json_object_get(record, "exchange")));
     sqlite3_bind_int(st, 5, ex_record_reachable(record));
     sqlite3_bind_int64(st, 6, facts_id);

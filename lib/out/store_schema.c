@@ -88,12 +88,7 @@ static int migrate_results_1_2(ex_store *s)
 static int64_t result_of(ex_store *s, int64_t run, int64_t host)
 {
     static const char *sql = "SELECT id FROM results WHERE run_id=?1 AND host_id=?2";
-    sqlite3_stmt *st = store_stmt(s, sql);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, run);
-    sqlite3_bind_int64(st, 2, host);
-    return store_step_int(st, 0);
+    return store_step_int(STORE_STMT_I(s, sql, run, host), 0);
 }
 
 static int raw_finding(ex_store *s, int64_t run, int64_t host, const char *text)

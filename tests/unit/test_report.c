@@ -13,6 +13,7 @@
 #include "out/report.h"
 #include "out/store.h"
 #include "t.h"
+#include "t_inv.h"
 #include "util.h"
 
 static char *render(void (*fn)(FILE *, const char *), const char *s)
@@ -32,7 +33,8 @@ TEST(html_escape_hostile_strings)
                  "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD ok");
     free(h);
     /* An overlong encoding of '<' (0xC0 0xBC) must not turn into a '<'. */
-    h = render(ex_html_escape, "a\xC0\xBC" "b");
+    h = render(ex_html_escape, "a\xC0\xBC"
+                               "b");
     CHECK(strchr(h, '<') == NULL);
     CHECK_CONTAINS(h, "\xEF\xBF\xBD");
     free(h);
@@ -55,15 +57,6 @@ TEST(markdown_and_csv_escape)
     free(c);
 }
 
-static char *temp_db(char *buf, size_t n)
-{
-    char dir[] = "/tmp/exaudit-report.XXXXXX";
-    if (!mkdtemp(dir))
-        abort();
-    snprintf(buf, n, "%s/inv.db", dir);
-    return buf;
-}
-
 static void put_build(ex_store *s, int64_t run, const char *target, const char *build)
 {
     ex_facts f = {.today = ex_date_to_days("2026-09-01"), .have_version = true};
@@ -75,8 +68,9 @@ static void put_build(ex_store *s, int64_t run, const char *target, const char *
     json_object_set_new(h, "exchange", json_string("onprem"));
     /* A hostile certificate subject and header value, as a lying server sends them. */
     json_object_set_new(h, "tls", json_pack("{s:s}", "subject", "CN=<script>alert(1)</script>\"'"));
-    json_object_set_new(h, "probes", json_pack("[{s:s, s:s}]", "name", "owa-version-header", "evidence",
-                                               "X-OWA-Version: <img src=x onerror=alert(2)>"));
+    json_object_set_new(h, "probes",
+                        json_pack("[{s:s, s:s}]", "name", "owa-version-header", "evidence",
+                                  "X-OWA-Version: <img src=x onerror=alert(2)>"));
     ex_store_put_host(s, run, target, h, &f, NULL);
     ex_assessment_free(&a);
     json_decref(h);
@@ -112,10 +106,10 @@ TEST(gdpr_draft_for_an_attempt_on_a_vulnerable_server_with_72_hours)
 {
     char path[256], err[256];
     built b;
-    b.s = ex_store_open(temp_db(path, sizeof path), err, sizeof err);
+    b.s = ex_store_open(t_temp_db(path, sizeof path), err, sizeof err);
     int64_t scan = ex_store_begin_run(b.s, "scan", NULL), hunt = ex_store_begin_run(b.s, "hunt", NULL);
-    put_build(b.s, scan, "old.example", "15.1.2176.2");    /* vulnerable to ProxyLogon */
-    put_build(b.s, scan, "fixed.example", "15.1.2176.9");  /* ProxyLogon fixed */
+    put_build(b.s, scan, "old.example", "15.1.2176.2");   /* vulnerable to ProxyLogon */
+    put_build(b.s, scan, "fixed.example", "15.1.2176.9"); /* ProxyLogon fixed */
     ex_findings a1 = {0}, a2 = {0};
     push(&a1, EX_KIND_ATTEMPT, EX_SEV_HIGH, "CVE-2021-26855", "C:/HttpProxy/Ecp/x.LOG", 1614754182);
     push(&a2, EX_KIND_ATTEMPT, EX_SEV_HIGH, "CVE-2021-26855", "C:/HttpProxy/Ecp/y.LOG", 1614754182);
@@ -142,7 +136,7 @@ TEST(no_gdpr_draft_when_only_patched_servers_were_attacked)
 {
     char path[256], err[256];
     built b;
-    b.s = ex_store_open(temp_db(path, sizeof path), err, sizeof err);
+    b.s = ex_store_open(t_temp_db(path, sizeof path), err, sizeof err);
     int64_t scan = ex_store_begin_run(b.s, "scan", NULL), hunt = ex_store_begin_run(b.s, "hunt", NULL);
     put_build(b.s, scan, "fixed.example", "15.1.2176.9");
     ex_findings a = {0};
@@ -168,7 +162,7 @@ TEST(exposure_window_and_log_coverage)
 {
     char path[256], err[256];
     built b;
-    b.s = ex_store_open(temp_db(path, sizeof path), err, sizeof err);
+    b.s = ex_store_open(t_temp_db(path, sizeof path), err, sizeof err);
     int64_t scan = ex_store_begin_run(b.s, "scan", NULL), hunt = ex_store_begin_run(b.s, "hunt", NULL);
     put_build(b.s, scan, "old.example", "15.1.2176.2");
     ex_findings none = {0};
@@ -199,7 +193,7 @@ TEST(html_report_keeps_hostile_values_inert)
 {
     char path[256], err[256];
     built b;
-    b.s = ex_store_open(temp_db(path, sizeof path), err, sizeof err);
+    b.s = ex_store_open(t_temp_db(path, sizeof path), err, sizeof err);
     int64_t scan = ex_store_begin_run(b.s, "scan", NULL), hunt = ex_store_begin_run(b.s, "hunt", NULL);
     put_build(b.s, scan, "old.example", "15.1.2176.2");
     ex_findings shell = {0};
