@@ -535,20 +535,35 @@ int ex_report_each_host(ex_report *r, ex_report_host_cb cb, void *ud)
 
 /* --- writers --- */
 
+/* Write p[0..n) with substitutions, unchanged runs in one fwrite. */
+static void escape_bytes(FILE *o, const char *p, size_t n, const char *(*sub)(unsigned char c))
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *r = sub((unsigned char)p[i]);
+        if (!r)
+            continue;
+        fwrite(p + run, 1, i - run, o);
+        fputs(r, o);
+        run = i + 1;
+    }
+    fwrite(p + run, 1, n - run, o);
+}
+
 void ex_report_escape(FILE *o, const char *s, const char *(*sub)(unsigned char c))
 {
     if (!s)
         return;
-    json_t *clean = ex_json_string_lossy(s);
-    const char *p = json_string_value(clean);
-    size_t n = json_string_length(clean);
-    for (size_t i = 0; p && i < n; i++) {
-        const char *r = sub((unsigned char)p[i]);
-        if (r)
-            fputs(r, o);
-        else
-            fputc(p[i], o);
+    size_t n = strlen(s);
+    bool ascii = true;
+    for (size_t i = 0; i < n && ascii; i++)
+        ascii = (unsigned char)s[i] < 0x80;
+    if (ascii) { /* the common case needs no UTF-8 repair */
+        escape_bytes(o, s, n, sub);
+        return;
     }
+    json_t *clean = ex_json_string_lossy(s);
+    escape_bytes(o, json_string_value(clean), json_string_length(clean), sub);
     json_decref(clean);
 }
 

@@ -169,7 +169,12 @@ static int pragma_setup(ex_store *s)
     free(mode);
     /* synchronous=NORMAL in WAL mode: a commit survives the death of the
      * process (kill -9); only a power loss may take the last commits. */
-    return wal && store_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON") == 0 ? 0 : -1;
+    /* A fleet report reads every result: a larger page cache and memory-mapped
+     * reads save a system call per page. */
+    return wal && store_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768; "
+                                "PRAGMA mmap_size=268435456") == 0
+               ? 0
+               : -1;
 }
 
 ex_store *ex_store_open(const char *path, char *err, size_t errlen)

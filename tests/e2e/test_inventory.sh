@@ -199,3 +199,30 @@ run ex hosts rm nowhere.example
 expect_eq "hosts rm of an unknown host fails" "$RC" "3"
 run ex hosts add "bad$(printf '\001')host"
 expect_eq "control characters in a target are refused" "$RC" "3"
+
+# --- kill -9 in the middle of a recorded scan, then --resume ---------------------------
+# The writer reads host records from a FIFO: after K records have been committed it
+# is killed with SIGKILL; --resume then records the rest, none twice.
+DB2="$TMP/crash.db"
+scan_records "$FIX/fleet-a.txt" >"$TMP/a2.jsonl"
+total=$(grep -c . "$TMP/a2.jsonl")
+mkfifo "$TMP/fifo"
+"$EXAUDIT" record scan --db "$DB2" "$TMP/fifo" >/dev/null 2>&1 &
+writer=$!
+exec 7>"$TMP/fifo"
+head -n 4 "$TMP/a2.jsonl" >&7
+committed=0
+for _ in $(seq 600); do # wait for the condition (bounded), not for a time
+    committed=$(sqlite3 "$DB2" "SELECT count(*) FROM results" 2>/dev/null || echo 0)
+    [ "$committed" -ge 4 ] && break
+    sleep 0.05
+done
+kill -9 "$writer"
+wait "$writer" 2>/dev/null
+exec 7>&-
+expect_eq "before the kill: the 4 hosts sent are committed" "$committed" "4"
+expect_eq "the killed run stays open" "$(sqlite3 "$DB2" "SELECT status FROM runs")" "running"
+run "$EXAUDIT" record scan --db "$DB2" --resume "$TMP/a2.jsonl"
+expect_contains "resume continues the run" "$OUT" "run 1: $((total - 4)) hosts recorded, 4 already recorded"
+expect_eq "after resume: every host once" "$(sqlite3 "$DB2" "SELECT count(*), count(DISTINCT host_id) FROM results")" "$total|$total"
+expect_eq "after resume: one run, done" "$(sqlite3 "$DB2" "SELECT count(*), max(status) FROM runs")" "1|done"
