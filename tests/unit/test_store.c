@@ -313,18 +313,7 @@ TEST(facts_round_trip)
     json_decref(j);
 }
 
-static void push_finding(ex_findings *l, ex_kind kind, ex_severity sev, const char *cve, const char *path)
-{
-    ex_finding f;
-    ex_finding_init(&f);
-    f.kind = kind;
-    f.severity = sev;
-    ex_finding_setz(&f.id, "test");
-    ex_finding_setz(&f.cve, cve);
-    ex_finding_setz(&f.title, "finding");
-    ex_finding_setz(&f.ev.path, path);
-    ex_findings_push(l, &f);
-}
+#define push_finding(l, kind, sev, cve, path) t_push_finding(l, kind, sev, cve, path, EX_TIME_UNKNOWN, "finding")
 
 TEST(hunt_verdicts_and_hostile_bytes_in_findings)
 {
