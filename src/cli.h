@@ -22,6 +22,15 @@ typedef struct ex_command {
 
 int cmd_build(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
+int cmd_hosts(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_rescore(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* The inventory for this run (--db FILE or the XDG default); NULL after an error message. */
+struct ex_store;
+struct ex_store *ex_cli_store(const char *cmd, const char *db);
 
 /* Print "exaudit <cmd>: <message>" to stderr; returns EXIT_USAGE. */
 int ex_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

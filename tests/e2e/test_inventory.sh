@@ -1,0 +1,228 @@
+#!/bin/bash
+# End to end: a fleet scan (host records from the real library: `exaudit build
+# --json` on real builds, plus scan fields) and a planted hunt scenario go into
+# the inventory; the fleet view, rescore after a knowledge-base update, the
+# reports in German and English (HTML, Markdown, CSV, JSON) and the diff after
+# a changed fleet. Expected values come from the field notes:
+#   - ProxyLogon (CVE-2021-26855) was fixed by Mar21SU, 2016 CU19 build
+#     15.1.2176.9, KB5000871 (logs-and-builds.md §5.2): 15.1.2176.2 is vulnerable;
+#   - Exchange 2013 support ended 2023-04-11, 2016/2019 on 2025-10-14 (README.md);
+#   - GDPR Art. 33: 72 hours after awareness (README.md);
+#   - the planted hunt is the HELSECERT case quoted in logs-and-builds.md §3.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+FIX="$SRC/tests/fixtures/inventory"
+export EXAUDIT_TODAY=2026-09-01
+export XDG_DATA_HOME="$TMP/xdg"
+DB="$TMP/inv.db"
+ex() { "$EXAUDIT" "$@" --db "$DB"; }
+
+scan_records() { # fleet file -> host records (JSON Lines)
+    local builds
+    builds=$(grep -v '^#' "$1" | cut -d'|' -f2 | grep -v '^-$')
+    # shellcheck disable=SC2086
+    "$EXAUDIT" build --json $builds | python3 "$FIX/mkfleet.py" "$1"
+}
+
+# --- the fleet ----------------------------------------------------------------
+run ex hosts import "$FIX/hosts.csv"
+expect_eq "hosts import: 7 hosts" "$OUT" "7 hosts imported"
+scan_records "$FIX/fleet-a.txt" >"$TMP/a.jsonl"
+run ex record scan "$TMP/a.jsonl"
+expect_eq "record scan A" "$OUT" "run 1: 7 hosts recorded"
+run ex record hunt "$FIX/hunt-proxylogon.json"
+expect_contains "record the planted ProxyLogon hunt" "$OUT" "hunt of exch01.contoso.example recorded, 4 findings"
+run ex record hunt "$FIX/hunt-attempt-only.json"
+expect_eq "record an attempt-only hunt: rc" "$RC" "0"
+# The scan kept the facts of mail.fabrikam (Extended Protection etc. on): rescoring
+# from them turns its configuration-dependent CVEs into patched ones.
+run ex rescore
+expect_contains "rescore uses the stored configuration facts" "$OUT" "mail.fabrikam.example"
+expect_contains "rescore: config -> patched" "$OUT" "config -> patched"
+
+run ex hosts --json
+lights=$(python3 -c '
+import json, sys
+for l in sys.stdin:
+    h = json.loads(l); print(h["target"], h["state"], h["verdict"], h["hunt"], h["customer"])' <<<"$OUT" | sort)
+expect_contains "EXCH01 (15.1.2176.2, hunted: web shell) is red and compromised" "$lights" \
+    "exch01.contoso.example red vulnerable compromised Contoso"
+expect_contains "EXCH02 (SE RTM) had attempts only: suspicious" "$lights" "exch02.contoso.example red vulnerable suspicious Contoso"
+expect_contains "Exchange 2013 is red (ProxyLogon unpatched, end of life)" "$lights" "legacy.fabrikam.example red vulnerable None Fabrikam"
+expect_contains "CU-only build is yellow (possibly)" "$lights" "owa.fabrikam.example yellow possibly None Fabrikam"
+expect_contains "SE Aug26SU with settings on is green" "$lights" "mail.fabrikam.example green patched None Fabrikam"
+expect_contains "unreachable host is grey" "$lights" "vpn.contoso.example grey unknown None Contoso"
+expect_contains "Exchange Online is grey" "$lights" "outlook.contoso.example grey unknown None Contoso"
+
+run ex hosts --state red
+expect_eq "hosts --state red: exit 1 (something red)" "$RC" "1"
+expect_eq "hosts --state red: three servers" "$(grep -c . <<<"$OUT")" "3"
+run ex hosts --customer Fabrikam
+expect_eq "hosts --customer Fabrikam: three servers" "$(grep -c . <<<"$OUT")" "3"
+run ex hosts --tag dag1
+expect_eq "hosts --tag dag1 (tags from the CSV, ';' and space separated)" "$(grep -c . <<<"$OUT")" "2"
+run ex hosts --cve CVE-2021-26855
+expect_contains "which hosts are hit by ProxyLogon: EXCH01" "$OUT" "EXCH01"
+expect_contains "which hosts are hit by ProxyLogon: the 2013 server" "$OUT" "LEGACY"
+expect_not_contains "ProxyLogon: not the SE server" "$OUT" "EXCH02"
+
+# --- reports --------------------------------------------------------------------
+run ex report --lang en --aware-since 2021-03-05T08:30:00Z -o "$TMP/en.html"
+expect_eq "report en: exit 1 (red servers)" "$RC" "1"
+en=$(cat "$TMP/en.html")
+expect_contains "en: title page" "$en" "Exchange security report"
+expect_contains "en: executive summary" "$en" "Executive summary"
+expect_contains "en: three most urgent actions" "$en" "The three most urgent actions"
+expect_contains "en: first action is the incident" "$en" "<li>Treat EXCH01 as compromised"
+expect_contains "en: GDPR draft" "$en" "Draft: notification of a personal data breach (GDPR Art. 33)"
+expect_contains "en: draft marked as not legal advice" "$en" "not legal advice"
+expect_contains "en: awareness time as given" "$en" "2021-03-05T08:30:00Z"
+expect_contains "en: 72 h deadline computed from it" "$en" "2021-03-08T08:30:00Z"
+expect_contains "en: deadline passed (report dated 2026)" "$en" "The 72-hour deadline has passed"
+expect_contains "en: fields for the controller" "$en" "Name and contact details of the data protection officer"
+expect_contains "en: Art. 33(5)" "$en" "Documentation duty (Art. 33(5))"
+expect_contains "en: Art. 34" "$en" "Informing the data subjects (Art. 34)"
+expect_contains "en: supervisory authorities" "$en" "BfDI"
+expect_contains "en: ProxyLogon fix KB" "$en" "Mar21SU 15.1.2176.9"
+expect_contains "en: update path with KB" "$en" "KB5011155"
+expect_contains "en: web shell path" "$en" "FrontEnd/HttpProxy/owa/auth/RedirSuiteServerProxy.aspx"
+expect_contains "en: web shell hash" "$en" "5e4d3c2b1a0f9e8d7c6b5a49382716059f8e7d6c5b4a39281706f5e4d3c2b1a0"
+expect_contains "en: rule" "$en" "APT_WEBSHELL_HAFNIUM_Chopper_WebShell"
+expect_contains "en: log coverage" "$en" "Logging/HttpProxy/Ecp"
+expect_contains "en: patch time from the timeline closes the window" "$en" "The evidence shows the fix installed at 2021-03-10T21:14:00Z"
+expect_contains "en: certificate" "$en" "CN=exch01.contoso.example"
+expect_contains "en: NTLM names" "$en" "exch01.corp.contoso.example"
+expect_contains "en: support ended" "$en" "ended 2025-10-14"
+expect_contains "en: methods: possibly" "$en" "does not mean &quot;probably&quot;"
+expect_contains "en: methods: probes recorded" "$en" "owa-logon"
+expect_not_contains "en: no script" "$en" "<script"
+for pat in "src=" "href=\"http" "url(" "@import" "<link" "<iframe" "<object"; do
+    expect_not_contains "en: no external resource ($pat)" "$en" "$pat"
+done
+
+run ex report --lang de -o "$TMP/de.html"
+de=$(cat "$TMP/de.html")
+expect_contains "de: title" "$de" "Exchange-Sicherheitsbericht"
+expect_contains "de: html lang" "$de" '<html lang="de">'
+expect_contains "de: summary" "$de" "Zusammenfassung für die Leitung"
+expect_contains "de: GDPR draft" "$de" "Entwurf: Meldung einer Verletzung des Schutzes personenbezogener Daten (DSGVO Art. 33)"
+expect_contains "de: keine Rechtsberatung" "$de" "keine Rechtsberatung"
+expect_contains "de: status translated" "$de" "verwundbar"
+expect_contains "de: methods" "$de" "Anhang: Methoden und Grenzen"
+# Awareness defaults to the end of the hunt that found the compromise; the
+# deadline is 72 hours later (independent arithmetic, from the database).
+hunt_end=$(sqlite3 "$DB" "SELECT min(finished) FROM hunts WHERE verdict='compromised'")
+aware=$(date -u -d "@$hunt_end" +%Y-%m-%dT%H:%M:%SZ)
+deadline=$(date -u -d "@$((hunt_end + 72 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
+expect_contains "de: awareness = end of the hunt" "$de" "$aware"
+expect_contains "de: deadline = awareness + 72 h" "$de" "$deadline"
+
+# German from the locale, with only C.UTF-8 on the machine.
+run env LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= "$EXAUDIT" report --db "$DB" --format md
+expect_contains "language from LANG=de_DE.UTF-8" "$OUT" "# Exchange-Sicherheitsbericht"
+run env LANG=C LC_ALL= LANGUAGE= "$EXAUDIT" report --db "$DB" --format md --customer Fabrikam
+expect_contains "C locale gives English" "$OUT" "# Exchange security report"
+expect_contains "customer filter, md: no draft for Fabrikam (not hunted)" "$OUT" "GDPR Art. 33: no notification draft"
+expect_contains "why no draft is given" "$OUT" "no compromise hunt was recorded"
+expect_not_contains "customer filter keeps other customers out" "$OUT" "EXCH01"
+run ex report --customer Contoso --format md --lang en
+expect_contains "Contoso md: draft" "$OUT" "Draft: notification of a personal data breach"
+
+run ex report --format csv
+expect_eq "csv: header + one row per server" "$(grep -c . <<<"$OUT")" "8"
+expect_contains "csv: header" "$OUT" "customer,server,target,state,verdict,build"
+expect_contains "csv: EXCH01 row" "$OUT" '"Contoso","EXCH01","exch01.contoso.example","red","vulnerable","15.1.2176.2"'
+ex report --format json >"$TMP/report.json"
+check "json: one valid document with 7 servers and the draft" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["servers"]) == 7, len(d["servers"])
+assert d["report"]["gdpr"]["reportable"] is True
+inc = d["report"]["gdpr"]["incidents"]
+assert [i["host"] for i in inc] == ["EXCH01"], inc
+assert inc[0]["reason"] == "compromise"
+assert inc[0]["first_seen"] == "2021-03-03T06:49:42Z", inc[0]["first_seen"]
+assert d["report"]["counts"] == {"red": 3, "yellow": 1, "green": 1, "grey": 2}, d["report"]["counts"]
+' "$TMP/report.json"
+
+# --- a changed fleet, and diff --------------------------------------------------
+scan_records "$FIX/fleet-b.txt" >"$TMP/b.jsonl"
+run ex record scan "$TMP/b.jsonl"
+expect_eq "record scan B" "$OUT" "run 4: 7 hosts recorded"
+run ex diff
+expect_eq "diff: exit 1 (something newly vulnerable)" "$RC" "1"
+expect_contains "diff default: the last two scan runs" "$OUT" "changes from run 1 to run 4"
+expect_contains "diff: EXCH01 patched against ProxyLogon... verdict changed" "$OUT" "build-changed     exch01.contoso.example         Contoso          15.1.2176.2 -> 15.1.2507.72"
+expect_contains "diff: CU-only -> exact vulnerable build" "$OUT" "newly-vulnerable  owa.fabrikam.example"
+expect_contains "diff: build of owa.fabrikam" "$OUT" "15.1.2507 -> 15.1.2507.6"
+expect_contains "diff: gone" "$OUT" "gone              legacy.fabrikam.example"
+expect_contains "diff: unreachable" "$OUT" "unreachable       mail.fabrikam.example"
+expect_contains "diff: new host" "$OUT" "new-host          new.contoso.example"
+expect_contains "diff: hunt findings between the runs" "$OUT" "hunt-finding      exch01.contoso.example"
+expect_not_contains "diff: unchanged hosts stay quiet" "$OUT" "exch02.contoso.example         Contoso          15.2"
+run ex diff 4 4
+expect_eq "diff of a run with itself is empty" "$OUT" "changes from run 4 to run 4"
+run ex diff 1 99
+expect_eq "diff: unknown run is an error" "$RC" "3"
+
+# --- kb update + rescore: which customers are hit by today's CVE? -----------------
+# A synthetic "today's CVE" (CVE-2026-99999), fixed only in a new SE security
+# update 15.2.2562.50: SE servers below it are hit, and so are Exchange 2019
+# servers (same 15.2 line, no fix released for their CU); 2016 (15.1) is not.
+mkdir -p "$TMP/kb2"
+cp "$SRC"/data/kb/*.tsv "$TMP/kb2/"
+sed -i 's/^version\t.*/version\t2026.09.08/; s/^date\t.*/date\t2026-09-08/' "$TMP/kb2/meta.tsv"
+printf 'SE\tRTM\tSep26SU\t2026-09-08\t15.2.2562.50\tKB9999999\ttest fixture: synthetic security update\n' >>"$TMP/kb2/builds.tsv"
+printf 'CVE-2026-99999\t\tSep26SU\tSE\tRTM\t15.2.2562.50\tsu\t\tconfirmed\ttest fixture: synthetic CVE\n' >>"$TMP/kb2/cves.tsv"
+"$BUILD_DIR/kbgen" --bundle "$TMP/kb2" >"$TMP/kb2.bundle" 2>"$TMP/kbgen.err"
+run "$EXAUDIT" kb update "$TMP/kb2.bundle"
+expect_eq "kb update with the new bundle" "$RC" "0"
+run ex rescore
+expect_contains "rescore after kb update reports the change" "$ERR" "against knowledge base 2026.09.08"
+run ex hosts --cve CVE-2026-99999
+expect_contains "today's CVE hits the SE RTM server of Contoso" "$OUT" "EXCH02"
+expect_contains "with its customer" "$OUT" "Contoso"
+expect_contains "and the Exchange 2019 server (no fix for its CU)" "$OUT" "new.contoso.example"
+expect_eq "and nothing else (2016 and the unreachable host are not hit)" "$(grep -c . <<<"$OUT")" "2"
+
+# --- hosts add / tag / rm -------------------------------------------------------------
+run ex hosts add --customer Initech --tag new spare.initech.example
+expect_eq "hosts add" "$RC" "0"
+run ex hosts tag spare.initech.example dmz
+run ex hosts --tag dmz --json
+expect_contains "hosts tag" "$OUT" '"tags":"dmz,new"'
+run ex hosts rm spare.initech.example
+run ex hosts --customer Initech
+expect_eq "hosts rm" "$OUT" ""
+run ex hosts rm nowhere.example
+expect_eq "hosts rm of an unknown host fails" "$RC" "3"
+run ex hosts add "bad$(printf '\001')host"
+expect_eq "control characters in a target are refused" "$RC" "3"
+
+# --- kill -9 in the middle of a recorded scan, then --resume ---------------------------
+# The writer reads host records from a FIFO: after K records have been committed it
+# is killed with SIGKILL; --resume then records the rest, none twice.
+DB2="$TMP/crash.db"
+scan_records "$FIX/fleet-a.txt" >"$TMP/a2.jsonl"
+total=$(grep -c . "$TMP/a2.jsonl")
+mkfifo "$TMP/fifo"
+"$EXAUDIT" record scan --db "$DB2" "$TMP/fifo" >/dev/null 2>&1 &
+writer=$!
+exec 7>"$TMP/fifo"
+head -n 4 "$TMP/a2.jsonl" >&7
+committed=0
+for _ in $(seq 600); do # wait for the condition (bounded), not for a time
+    committed=$(sqlite3 "$DB2" "SELECT count(*) FROM results" 2>/dev/null || echo 0)
+    [ "$committed" -ge 4 ] && break
+    sleep 0.05
+done
+kill -9 "$writer"
+wait "$writer" 2>/dev/null
+exec 7>&-
+expect_eq "before the kill: the 4 hosts sent are committed" "$committed" "4"
+expect_eq "the killed run stays open" "$(sqlite3 "$DB2" "SELECT status FROM runs")" "running"
+run "$EXAUDIT" record scan --db "$DB2" --resume "$TMP/a2.jsonl"
+expect_contains "resume continues the run" "$OUT" "run 1: $((total - 4)) hosts recorded, 4 already recorded"
+expect_eq "after resume: every host once" "$(sqlite3 "$DB2" "SELECT count(*), count(DISTINCT host_id) FROM results")" "$total|$total"
+expect_eq "after resume: one run, done" "$(sqlite3 "$DB2" "SELECT count(*), max(status) FROM runs")" "1|done"
