@@ -47,6 +47,13 @@ enum {
      * is at most EX_HUNT_WHOLE_MAX, and a path that path-based libraries
      * (libevtx, libregf) can open. Larger files are skipped and counted. */
     EX_AN_WHOLE = 1u << 1,
+    /* end() needs the file's SHA-256 even for a file read only as lines.
+     * Without it (and when no EX_AN_WHOLE analyzer reads the file), end() may
+     * get "" for a file of a directory source: log files are hashed only when
+     * a finding cites them, which the engine does by itself (findings on the
+     * file always get the hash). Added compatibly: the flag is new, and
+     * EX_AN_WHOLE analyzers always get the hash. */
+    EX_AN_HASH = 1u << 2,
 };
 
 #define EX_HUNT_LINE_MAX (1u << 20)
@@ -64,7 +71,8 @@ typedef struct ex_analyzer {
     /* EX_AN_WHOLE analyzers: the whole file. local_path may be a /proc/self/fd
      * path of an in-memory copy (zip sources); it is read-only. */
     int (*whole)(void *state, const unsigned char *data, size_t len, const char *local_path);
-    /* End of file: sha256 is the hash of every byte of the file. Emit what is
+    /* End of file: sha256 is the hash of every byte of the file ("" when the
+     * file could not be read to its end, or see EX_AN_HASH). Emit what is
      * left and free the state. */
     void (*end)(void *state, ex_hunt *h, const char *sha256);
     /* After every file: cross-file conclusions (attempt vs success, timeline). Optional. */
