@@ -91,7 +91,16 @@ void ex_hunt_cover(ex_hunt *h, const char *logdir, int64_t first, int64_t last);
 /* Something was not (fully) read: counted and reported, never silent. */
 void ex_hunt_skip(ex_hunt *h, const ex_hunt_file *f, const char *reason);
 /* A dated fact for the timeline, e.g. "patch.installed" with the time a fixed
- * ExSetup.exe was written, or "install.build" with the build as detail. */
+ * ExSetup.exe was written, or "install.build" with the build as detail.
+ * Keys the engine reads (lib/hunt/timeline.c); time may be EX_TIME_UNKNOWN:
+ *   "install.build"              detail: the exact build ("15.1.2176.2") from
+ *                                Bin/ExSetup.exe's version resource; wins over the hive
+ *   "patch.installed"            time: when the installed (fixed) build's files were
+ *                                written; detail: the build
+ *   "config.extended-protection" detail: "on" or "off" (applicationHost.config);
+ *                                one "off" is enough for off
+ * The engine itself adds "hive.build", "hive.install-path" and "hive.update"
+ * (an Exchange update under Uninstall, time = its key's last write). */
 void ex_hunt_fact(ex_hunt *h, const char *key, int64_t time, const char *detail, const char *evidence_path);
 
 /* The Exchange install root inside the evidence ("C:/Program Files/Microsoft/Exchange Server/V15"), or NULL. */
