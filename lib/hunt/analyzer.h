@@ -32,9 +32,9 @@ typedef struct ex_hunt_file {
      * ("Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG"), or NULL when the
      * file is outside it. */
     const char *install_rel;
-    const char *display;  /* how to show it to the user (real path or "zip!entry") */
+    const char *display; /* how to show it to the user (real path or "zip!entry") */
     uint64_t size;
-    int64_t mtime;        /* Unix seconds, or EX_TIME_UNKNOWN */
+    int64_t mtime; /* Unix seconds, or EX_TIME_UNKNOWN */
 } ex_hunt_file;
 
 enum {
@@ -56,7 +56,7 @@ enum {
     EX_AN_HASH = 1u << 2,
 };
 
-#define EX_HUNT_LINE_MAX (1u << 20)
+#define EX_HUNT_LINE_MAX  (1u << 20)
 #define EX_HUNT_WHOLE_MAX (64u << 20)
 
 typedef struct ex_analyzer {
@@ -102,6 +102,14 @@ void ex_hunt_skip(ex_hunt *h, const ex_hunt_file *f, const char *reason);
  * The engine itself adds "hive.build", "hive.install-path" and "hive.update"
  * (an Exchange update under Uninstall, time = its key's last write). */
 void ex_hunt_fact(ex_hunt *h, const char *key, int64_t time, const char *detail, const char *evidence_path);
+
+/* State shared across files for the whole run, by key: cross-file
+ * conclusions of one analyzer, or a store two analyzers agree on. The first
+ * call with a key calls create() (once, under a lock); destroy (may be NULL)
+ * runs when the run is freed. Locking inside the state is the caller's
+ * business. NULL when create failed. (Added compatibly after the first
+ * engine commit.) */
+void *ex_hunt_shared(ex_hunt *h, const char *key, void *(*create)(void), void (*destroy)(void *));
 
 /* The Exchange install root inside the evidence ("C:/Program Files/Microsoft/Exchange Server/V15"), or NULL. */
 const char *ex_hunt_install_root(const ex_hunt *h);

@@ -2,10 +2,11 @@
  * One line per analyzer: adding one is adding its line here. */
 #include <string.h>
 
+#include "hunt/an.h"
 #include "hunt/hunt.h"
 
 static const ex_analyzer *const registry[] = {
-    NULL,
+    &ex_an_httpproxy, &ex_an_ecp, &ex_an_oab, &ex_an_iis, NULL,
 };
 
 const ex_analyzer *const *ex_hunt_registry(void)
