@@ -29,7 +29,9 @@ enum { L_VDIR, L_FIELDS };
 static const char *const lits[] = {"VirtualDirectory", "#Fields:"};
 
 static const char tpl_regex[] = "Set-.+VirtualDirectory.+?(?=Url).+<\\w+.*>(.*?)<\\/\\w+>.+?(?=VirtualDirectory)";
-static const char blog_regex[] = "Set-\\w*VirtualDirectory.*?Url=.*?<\\w+";
+/* The tag must sit inside the ...Url= value, which S:CMD quotes with '' (a
+ * benign line has "S:TNAME=<null>" further on). */
+static const char blog_regex[] = "Set-\\w*VirtualDirectory\\.[^;]*?Url=''[^']*<\\w+";
 
 /* A 1 MiB line must not turn the regex's nested .+ into minutes of backtracking. */
 #define MATCH_LIMIT 2000000u

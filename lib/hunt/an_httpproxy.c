@@ -60,13 +60,15 @@ enum {
     C_ISAUTH,
     C_AUTHTYPE,
     C_GENERICINFO,
+    C_REQUESTID,
     C_COUNT
 };
 static const char *const colnames[C_COUNT] = {
     "DateTime",        "AnchorMailbox",      "HttpStatus",      "UrlStem",
     "UrlQuery",        "UserAgent",          "ClientIpAddress", "AuthenticatedUser",
-    "IsAuthenticated", "AuthenticationType", "GenericInfo",
+    "IsAuthenticated", "AuthenticationType", "GenericInfo",     "RequestId",
 };
+_Static_assert(sizeof colnames / sizeof colnames[0] == C_COUNT, "a name per column");
 
 static const ex_log_rule r26855 = {
     "httpproxy.cve-2021-26855", "CVE-2021-26855",
@@ -188,6 +190,7 @@ typedef struct row {
     const ex_field *f;
     size_t n;
     char anchor[1024], stem[1024], query[1024], ua[512], authuser[256], isauth[16], authtype[64], gi[2048];
+    char reqid[64];
     int status;
     int64_t time;
 } row;
@@ -205,6 +208,8 @@ static void emit(hp_state *s, const ex_log_rule *rule, ex_kind k, ex_severity se
                  const char *line, size_t n, uint64_t lineno, uint64_t off)
 {
     ex_log_emit(s->h, s->f, rule, k, sev, title, r->time, lineno, off, line, n);
+    if (r->reqid[0] && rule->cve && strncmp(rule->id, "httpproxy.cve-2021-26855", 24) == 0)
+        ex_reqid_note(s->h, r->reqid, strlen(r->reqid), k, sev, title);
 }
 
 static void check_serverinfo(hp_state *s, const row *r, const char *line, size_t n, uint64_t ln, uint64_t off)
@@ -341,6 +346,7 @@ static int on_line(void *ctx, const char *line, size_t n, uint64_t ln, uint64_t 
     get(s, r, C_ISAUTH, r->isauth, sizeof r->isauth);
     get(s, r, C_AUTHTYPE, r->authtype, sizeof r->authtype);
     get(s, r, C_GENERICINFO, r->gi, sizeof r->gi);
+    get(s, r, C_REQUESTID, r->reqid, sizeof r->reqid);
     r->status = status_of(col(s, f, r->n, C_STATUS));
     const ex_field *dt = col(s, f, r->n, C_DATETIME);
     r->time = dt ? ex_parse_iso_time(dt->p, dt->n) : EX_TIME_UNKNOWN;
