@@ -32,9 +32,9 @@ typedef struct ex_hunt_file {
      * ("Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG"), or NULL when the
      * file is outside it. */
     const char *install_rel;
-    const char *display;  /* how to show it to the user (real path or "zip!entry") */
+    const char *display; /* how to show it to the user (real path or "zip!entry") */
     uint64_t size;
-    int64_t mtime;        /* Unix seconds, or EX_TIME_UNKNOWN */
+    int64_t mtime; /* Unix seconds, or EX_TIME_UNKNOWN */
 } ex_hunt_file;
 
 enum {
@@ -49,7 +49,7 @@ enum {
     EX_AN_WHOLE = 1u << 1,
 };
 
-#define EX_HUNT_LINE_MAX (1u << 20)
+#define EX_HUNT_LINE_MAX  (1u << 20)
 #define EX_HUNT_WHOLE_MAX (64u << 20)
 
 typedef struct ex_analyzer {

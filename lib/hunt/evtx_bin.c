@@ -238,6 +238,23 @@ int ex_evtx_read(const unsigned char *data, size_t len, const char *path, ex_eve
         return -1;
     }
     header_chunks(data, len, res);
+    /* libbfio 20170123's memory range copies as many bytes as libevtx asks for,
+     * past the end of a short range (AddressSanitizer, a cut copy of a real
+     * file): give libevtx whole blocks, zero-filled, whenever the length is not
+     * a header plus whole chunks. Zeros read as a chunk without a signature. */
+    unsigned char *padded = NULL;
+    size_t whole = EVTX_HEADER_BLOCK;
+    if (len > EVTX_HEADER_BLOCK)
+        whole += (len - EVTX_HEADER_BLOCK + EVTX_CHUNK_SIZE - 1) / EVTX_CHUNK_SIZE * EVTX_CHUNK_SIZE;
+    if (whole != len) {
+        if (!(padded = calloc(1, whole))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        memcpy(padded, data, len);
+        data = padded;
+        len = whole;
+    }
     libbfio_handle_t *io = NULL;
     libevtx_file_t *file = NULL;
     libevtx_error_t *e = NULL;
@@ -273,5 +290,6 @@ int ex_evtx_read(const unsigned char *data, size_t len, const char *path, ex_eve
     libevtx_file_free(&file, &e);
     libevtx_error_free(&e);
     libbfio_handle_free(&io, NULL);
+    free(padded);
     return rc;
 }

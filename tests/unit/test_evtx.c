@@ -260,8 +260,9 @@ TEST(not_an_evtx)
     seen s = {0};
     ex_evtx_result res;
     char err[200] = "";
-    const char *junk = "ElfFile\0 but nothing else of a real header, just text";
-    CHECK(ex_evtx_read((const unsigned char *)junk, 60, "junk.evtx", collect, &s, &res, err, sizeof err) != 0 ||
+    static const char junk[] = "ElfFile\0 but nothing else of a real header, just text";
+    CHECK(ex_evtx_read((const unsigned char *)junk, sizeof junk, "junk.evtx", collect, &s, &res, err, sizeof err) !=
+              0 ||
           res.st.events == 0);
     CHECK_INT(ex_evtx_read((const unsigned char *)"MZ", 2, "x.evtx", collect, &s, &res, err, sizeof err), -1);
     CHECK_CONTAINS(err, "not an .evtx");
