@@ -7,6 +7,7 @@
 static const ex_command commands[] = {
     {"build", cmd_build, "what a build number is, and what it is exposed to"},
     {"kb", cmd_kb, "show or update the knowledge base"},
+    {"hunt", cmd_hunt, "hunt for compromise in the logs and files of an Exchange server"},
 };
 
 static void usage(FILE *out)

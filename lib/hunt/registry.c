@@ -1,0 +1,22 @@
+/* registry: every analyzer of `exaudit hunt`, in the order they run on a file.
+ * One line per analyzer: adding one is adding its line here. */
+#include <string.h>
+
+#include "hunt/hunt.h"
+
+static const ex_analyzer *const registry[] = {
+    NULL,
+};
+
+const ex_analyzer *const *ex_hunt_registry(void)
+{
+    return registry;
+}
+
+const ex_analyzer *ex_hunt_analyzer_by_name(const char *name)
+{
+    for (size_t i = 0; registry[i]; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
