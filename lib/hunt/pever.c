@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define RT_VERSION 16
-#define MAX_SECTIONS 96         /* the loader's own limit */
+#define RT_VERSION      16
+#define MAX_SECTIONS    96 /* the loader's own limit */
 #define MAX_DIR_ENTRIES 4096
 #define MAX_BLOCK_DEPTH 4
-#define MAX_CHILDREN 256
+#define MAX_CHILDREN    256
 #define FIXED_SIGNATURE 0xFEEF04BDu
 
 typedef struct pe {
@@ -152,7 +152,10 @@ static int find_version_data(const pe *p, uint32_t res_rva, const unsigned char 
     return 0;
 }
 
-static size_t align4(size_t x) { return (x + 3) & ~(size_t)3; }
+static size_t align4(size_t x)
+{
+    return (x + 3) & ~(size_t)3;
+}
 
 /* UTF-16LE at d[off..end) up to a NUL, as ASCII ('?' for anything else). Returns
  * the offset after the NUL (or end). */
@@ -196,8 +199,7 @@ static void read_fixed(const unsigned char *d, size_t len, size_t off, ex_pe_ver
 }
 
 /* One block at d[off..]; depth 0 is VS_VERSIONINFO, 1 StringFileInfo, 2 a string table, 3 a String. */
-static void walk_block(const unsigned char *d, size_t len, size_t off, int depth, ex_pe_version *out,
-                       bool *table_done)
+static void walk_block(const unsigned char *d, size_t len, size_t off, int depth, ex_pe_version *out, bool *table_done)
 {
     uint16_t blen, vlen, type;
     if (depth >= MAX_BLOCK_DEPTH || !rd16(d, len, off, &blen) || !rd16(d, len, off + 2, &vlen) ||
@@ -212,9 +214,9 @@ static void walk_block(const unsigned char *d, size_t len, size_t off, int depth
     if (depth == 0 && strcmp(key, "VS_VERSION_INFO") == 0 && vbytes >= 52)
         read_fixed(d, value + vbytes, value, out);
     if (depth == 3) {
-        char *dst = strcmp(key, "FileVersion") == 0 ? out->file_str
+        char *dst = strcmp(key, "FileVersion") == 0      ? out->file_str
                     : strcmp(key, "ProductVersion") == 0 ? out->product_str
-                                                          : NULL;
+                                                         : NULL;
         if (dst && value < end) {
             utf16_ascii(d, value, value + vbytes, dst, sizeof out->file_str);
             trim(dst);

@@ -13,11 +13,11 @@
 #include <stdint.h>
 
 typedef struct ex_pe_version {
-    bool have_fixed;       /* VS_FIXEDFILEINFO with its signature was found */
-    uint16_t file[4];      /* FileVersion: major, minor, build, revision */
-    uint16_t product[4];   /* ProductVersion */
-    char file_str[64];     /* StringFileInfo "FileVersion" of the first string table, "" when absent */
-    char product_str[64];  /* StringFileInfo "ProductVersion" */
+    bool have_fixed;      /* VS_FIXEDFILEINFO with its signature was found */
+    uint16_t file[4];     /* FileVersion: major, minor, build, revision */
+    uint16_t product[4];  /* ProductVersion */
+    char file_str[64];    /* StringFileInfo "FileVersion" of the first string table, "" when absent */
+    char product_str[64]; /* StringFileInfo "ProductVersion" */
 } ex_pe_version;
 
 /* 0 and *out filled, or -1 with the reason in err (not a PE file, no version
