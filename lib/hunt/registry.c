@@ -4,10 +4,10 @@
 
 #include "hunt/hunt.h"
 
-extern const ex_analyzer ex_an_evtx, ex_an_evtx_xml, ex_an_evtx_csv, ex_an_exsetup;
+extern const ex_analyzer ex_an_evtx, ex_an_evtx_xml, ex_an_evtx_csv, ex_an_exsetup, ex_an_files;
 
 static const ex_analyzer *const registry[] = {
-    &ex_an_exsetup, &ex_an_evtx, &ex_an_evtx_xml, &ex_an_evtx_csv, NULL,
+    &ex_an_exsetup, &ex_an_evtx, &ex_an_evtx_xml, &ex_an_evtx_csv, &ex_an_files, NULL,
 };
 
 const ex_analyzer *const *ex_hunt_registry(void)
