@@ -292,10 +292,11 @@ static void excerpt(ex_yara_match *m, const scan_ctx *sc, int64_t off, size_t ml
         hi++;
     if (hi - lo > cap)
         hi = lo + cap;
-    /* Binary files (a PST, a DLL): control bytes would garble a terminal; show them as '.'. */
+    /* Binary files (a PST, a DLL) would garble a terminal: everything but printable
+     * ASCII shows as '.'; the offset and the file's hash are the exact evidence. */
     for (size_t i = lo; i < hi; i++) {
         unsigned char c = sc->data[i];
-        m->data[i - lo] = (char)(c < 0x20 || c == 0x7F ? '.' : c);
+        m->data[i - lo] = (char)(c < 0x20 || c > 0x7E ? '.' : c);
     }
     m->datalen = hi - lo;
 }
