@@ -17,7 +17,10 @@ typedef struct files_state {
     bool oom;
 } files_state;
 
-static bool files_wants(const ex_hunt *h, const ex_hunt_file *f) { return ex_files_wanted(f->path, ex_hunt_full(h)); }
+static bool files_wants(const ex_hunt *h, const ex_hunt_file *f)
+{
+    return ex_files_wanted(f->path, ex_hunt_full(h));
+}
 
 static void *files_begin(ex_hunt *h, const ex_hunt_file *f)
 {
@@ -34,8 +37,8 @@ static int files_whole(void *st, const unsigned char *data, size_t len, const ch
 {
     files_state *s = st;
     ex_files_note note;
-    if (ex_files_check_content(ex_files_rules(), s->f.path, s->f.mtime, data, len, s->md5, s->sha1, &s->found,
-                               &note) != 0)
+    if (ex_files_check_content(ex_files_rules(), s->f.path, s->f.mtime, data, len, s->md5, s->sha1, &s->found, &note) !=
+        0)
         s->oom = true;
     if (note.skip[0])
         ex_hunt_skip(s->h, &s->f, note.skip);

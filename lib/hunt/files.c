@@ -70,7 +70,7 @@ static const char *extension(const char *path)
 /* Pages IIS runs (NCSC-FI's list of web-shell extensions, ioc-hunting.md §6). */
 static bool is_script(const char *path)
 {
-    static const char *const exts[] = {".aspx", ".ashx", ".asmx", ".asax", ".ascx", ".cshtml", ".vbhtml",
+    static const char *const exts[] = {".aspx", ".ashx", ".asmx", ".asax", ".ascx",  ".cshtml", ".vbhtml",
                                        ".php",  ".jsp",  ".jspx", ".cfm",  ".shtml", ".asp"};
     const char *e = extension(path);
     for (size_t i = 0; i < EX_ARRAY_LEN(exts); i++)
@@ -87,17 +87,22 @@ static bool is_scannable_script(const char *path)
 }
 
 /* Test-ProxyLogon: Get-ChildItem -Filter "lsass.*dmp"; paths.tsv: lsass*dmp. */
-static bool is_lsass_dump(const char *path) { return ex_evpath_match("lsass*dmp", ex_evpath_base(path)); }
+static bool is_lsass_dump(const char *path)
+{
+    return ex_evpath_match("lsass*dmp", ex_evpath_base(path));
+}
 
 /* Test-ProxyLogon: any .7z, .zip or .rar under %ProgramData% (exact extension). */
 static bool is_programdata_archive(const char *path)
 {
     const char *e = extension(path);
-    return after_dir(path, "ProgramData/") &&
-           (ex_strieq(e, ".7z") || ex_strieq(e, ".zip") || ex_strieq(e, ".rar"));
+    return after_dir(path, "ProgramData/") && (ex_strieq(e, ".7z") || ex_strieq(e, ".zip") || ex_strieq(e, ".rar"));
 }
 
-static bool in_windows_temp(const char *path) { return after_dir(path, "Windows/Temp/") != NULL; }
+static bool in_windows_temp(const char *path)
+{
+    return after_dir(path, "Windows/Temp/") != NULL;
+}
 
 bool ex_files_wanted(const char *path, bool full)
 {
@@ -137,9 +142,8 @@ static int add(ex_findings *out, const char *path, int64_t mtime, ex_severity se
     f.ev.offset = offset;
     if (ex_finding_setz(&f.id, r->id) || ex_finding_setz(&f.title, r->title) || ex_finding_setz(&f.rule, r->rule) ||
         ex_finding_setz(&f.rule_source, r->source) || ex_finding_setz(&f.rule_author, r->author) ||
-        ex_finding_setz(&f.rule_ref, r->ref) || ex_finding_setz(&f.cve, r->cve) ||
-        ex_finding_setz(&f.ev.path, path) || ex_finding_set(&f.ev.match, match, matchlen) ||
-        ex_findings_push(out, &f)) {
+        ex_finding_setz(&f.rule_ref, r->ref) || ex_finding_setz(&f.cve, r->cve) || ex_finding_setz(&f.ev.path, path) ||
+        ex_finding_set(&f.ev.match, match, matchlen) || ex_findings_push(out, &f)) {
         ex_finding_free(&f);
         return -1;
     }
@@ -185,8 +189,8 @@ static int check_ioc_path(const char *path, int64_t mtime, ex_findings *out)
     char title[300];
     snprintf(title, sizeof title, "File at a path named in published indicators: %s (%s)", p->pattern, p->family);
     rule_info r = {"files.ioc.path", title, p->pattern, "exaudit data/iocs/paths.tsv", NULL, p->source, NULL};
-    return add_z(out, path, mtime, sev < 0 ? EX_SEV_HIGH : (ex_severity)sev, kind < 0 ? EX_KIND_WEBSHELL : (ex_kind)kind,
-                 &r, path);
+    return add_z(out, path, mtime, sev < 0 ? EX_SEV_HIGH : (ex_severity)sev,
+                 kind < 0 ? EX_KIND_WEBSHELL : (ex_kind)kind, &r, path);
 }
 
 /* CISA AA21-062A / Volexity: what no standard install has in these folders. */
@@ -216,11 +220,17 @@ static int check_location(const char *path, int64_t mtime, ex_webloc loc, ex_fin
 
 static int check_dump_and_archive(const char *path, int64_t mtime, ex_findings *out)
 {
-    const char *ref = "microsoft/CSS-Exchange Security/src/Test-ProxyLogon.ps1 Get-SuspiciousFile (logs-and-builds.md §1.5)";
+    const char *ref =
+        "microsoft/CSS-Exchange Security/src/Test-ProxyLogon.ps1 Get-SuspiciousFile (logs-and-builds.md §1.5)";
     if (is_lsass_dump(path)) {
-        rule_info r = {"files.lsass-dump", "LSASS memory dump: credentials can be read from it (HAFNIUM dumped "
-                                           "lsass after exploitation)",
-                       "lsass*dmp", "exaudit files analyzer, after Test-ProxyLogon", "Microsoft CSS-Exchange", ref, NULL};
+        rule_info r = {"files.lsass-dump",
+                       "LSASS memory dump: credentials can be read from it (HAFNIUM dumped "
+                       "lsass after exploitation)",
+                       "lsass*dmp",
+                       "exaudit files analyzer, after Test-ProxyLogon",
+                       "Microsoft CSS-Exchange",
+                       ref,
+                       NULL};
         if (add_z(out, path, mtime, EX_SEV_HIGH, EX_KIND_CREDENTIAL_THEFT, &r, ex_evpath_base(path)) != 0)
             return -1;
     }
@@ -230,8 +240,11 @@ static int check_dump_and_archive(const char *path, int64_t mtime, ex_findings *
         rule_info r = {"files.programdata-archive",
                        "Archive under ProgramData: HAFNIUM staged data for exfiltration this way; review it if other "
                        "findings exist",
-                       "ProgramData\\**\\*.{7z,zip,rar}", "exaudit files analyzer, after Test-ProxyLogon",
-                       "Microsoft CSS-Exchange", ref, NULL};
+                       "ProgramData\\**\\*.{7z,zip,rar}",
+                       "exaudit files analyzer, after Test-ProxyLogon",
+                       "Microsoft CSS-Exchange",
+                       ref,
+                       NULL};
         if (add_z(out, path, mtime, EX_SEV_INFO, EX_KIND_EXFIL_STAGING, &r, ex_evpath_base(path)) != 0)
             return -1;
     }
@@ -305,7 +318,7 @@ static int add_yara(const ex_yara_match *m, const char *path, int64_t mtime, ex_
     snprintf(id, sizeof id, "files.yara.%s", m->rule);
     snprintf(title, sizeof title, "%s (YARA %s)", m->description[0] ? m->description : "YARA rule matched", m->rule);
     int k = ex_kind_from_name(m->kind);
-    ex_kind kind = k >= 0 ? (ex_kind)k
+    ex_kind kind = k >= 0                                                                  ? (ex_kind)k
                    : (is_scannable_script(path) || ex_files_location(path) != EX_LOC_NONE) ? EX_KIND_WEBSHELL
                                                                                            : EX_KIND_PERSISTENCE;
     rule_info r = {id,
@@ -326,7 +339,7 @@ static int check_type(const char *path, int64_t mtime, const char *type, ex_find
     char title[300], match[64];
     snprintf(title, sizeof title, "%s file with the web-page extension %s: by its content this is no page%s", type,
              extension(path),
-             !strcmp(type, "PST") ? " (a mailbox exported as a web shell, ProxyShell)"
+             !strcmp(type, "PST")   ? " (a mailbox exported as a web shell, ProxyShell)"
              : !strcmp(type, "DER") ? " (a certificate request written as a web shell, ProxyShell)"
                                     : "");
     snprintf(match, sizeof match, "magic bytes: %s", type);
@@ -356,10 +369,13 @@ int ex_files_check_content(const ex_yara *y, const char *path, int64_t mtime, co
         lower_ext(path, ext, sizeof ext);
         ex_yara_vars v = {fname, fdir, ext, type, "", md5_hex};
         ex_yara_match m[16];
-        int r = ex_yara_scan(y, data, len, &v, EX_YARA_TIMEOUT_DEFAULT, m, EX_ARRAY_LEN(m), &yara_hits, err, sizeof err);
+        int r =
+            ex_yara_scan(y, data, len, &v, EX_YARA_TIMEOUT_DEFAULT, m, EX_ARRAY_LEN(m), &yara_hits, err, sizeof err);
         if (r == EX_YARA_TIMEOUT)
-            snprintf(note->skip, sizeof note->skip, "YARA stopped after %d s on this file: rules after the timeout "
-                     "were not evaluated", EX_YARA_TIMEOUT_DEFAULT);
+            snprintf(note->skip, sizeof note->skip,
+                     "YARA stopped after %d s on this file: rules after the timeout "
+                     "were not evaluated",
+                     EX_YARA_TIMEOUT_DEFAULT);
         else if (r == EX_YARA_ERROR)
             snprintf(note->skip, sizeof note->skip, "YARA: %s", err);
         for (size_t i = 0; i < yara_hits; i++)

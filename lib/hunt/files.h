@@ -26,14 +26,14 @@
 
 typedef enum ex_webloc {
     EX_LOC_NONE = 0,
-    EX_LOC_OWA_AUTH,     /* FrontEnd/HttpProxy/owa/auth/<file> */
-    EX_LOC_OWA_AUTH_SUB, /* owa/auth/Current/..., owa/auth/<version>/... */
-    EX_LOC_ECP_AUTH,     /* FrontEnd/HttpProxy/ecp/auth/... */
-    EX_LOC_ASPNET_CLIENT,/* inetpub/wwwroot/aspnet_client/... */
-    EX_LOC_WWWROOT,      /* inetpub/wwwroot/... (elsewhere) */
-    EX_LOC_HTTPPROXY,    /* FrontEnd/HttpProxy/... (elsewhere) */
-    EX_LOC_CLIENTACCESS, /* ClientAccess/... */
-    EX_LOC_TEMP_ASPNET,  /* Temporary ASP.NET Files/... */
+    EX_LOC_OWA_AUTH,      /* FrontEnd/HttpProxy/owa/auth/<file> */
+    EX_LOC_OWA_AUTH_SUB,  /* owa/auth/Current/..., owa/auth/<version>/... */
+    EX_LOC_ECP_AUTH,      /* FrontEnd/HttpProxy/ecp/auth/... */
+    EX_LOC_ASPNET_CLIENT, /* inetpub/wwwroot/aspnet_client/... */
+    EX_LOC_WWWROOT,       /* inetpub/wwwroot/... (elsewhere) */
+    EX_LOC_HTTPPROXY,     /* FrontEnd/HttpProxy/... (elsewhere) */
+    EX_LOC_CLIENTACCESS,  /* ClientAccess/... */
+    EX_LOC_TEMP_ASPNET,   /* Temporary ASP.NET Files/... */
 } ex_webloc;
 
 ex_webloc ex_files_location(const char *path);

@@ -13,7 +13,10 @@ static const struct magic {
     {"OLE", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8},
     {"7Z", "7z\xBC\xAF\x27\x1C", 6},
     {"RAR", "Rar!\x1A\x07", 6},
-    {"ELF", "\x7F" "ELF", 4},
+    {"ELF",
+     "\x7F"
+     "ELF",
+     4},
     {"ZIP", "PK\x03\x04", 4},
     {"ZIP", "PK\x05\x06", 4},
     {"CAB", "MSCF", 4},
@@ -37,4 +40,7 @@ const char *ex_filetype(const unsigned char *data, size_t len)
     return "UNKNOWN";
 }
 
-bool ex_filetype_is_binary(const char *type) { return strcmp(type, "UNKNOWN") != 0; }
+bool ex_filetype_is_binary(const char *type)
+{
+    return strcmp(type, "UNKNOWN") != 0;
+}

@@ -67,7 +67,10 @@ static int parse_table(const char *name, size_t cols, table *t)
     return 0;
 }
 
-static const char *cell(const table *t, size_t row, size_t col) { return t->cell[row * t->cols + col]; }
+static const char *cell(const table *t, size_t row, size_t col)
+{
+    return t->cell[row * t->cols + col];
+}
 
 static void load_once(void)
 {
@@ -82,12 +85,12 @@ static void load_once(void)
         return;
     for (size_t i = 0; i < hashes.rows; i++)
         hash_rows[i] = (ex_ioc_hash){cell(&hashes, i, 0), cell(&hashes, i, 1), cell(&hashes, i, 2),
-                                    cell(&hashes, i, 3), cell(&hashes, i, 4), cell(&hashes, i, 5)};
+                                     cell(&hashes, i, 3), cell(&hashes, i, 4), cell(&hashes, i, 5)};
     for (size_t i = 0; i < names.rows; i++)
         name_rows[i] = (ex_ioc_name){cell(&names, i, 0), cell(&names, i, 1), cell(&names, i, 2), cell(&names, i, 3)};
     for (size_t i = 0; i < paths.rows; i++) {
         path_rows[i] = (ex_ioc_path){cell(&paths, i, 0), cell(&paths, i, 1), cell(&paths, i, 2), cell(&paths, i, 3),
-                                    cell(&paths, i, 4)};
+                                     cell(&paths, i, 4)};
         path_base[i] = ex_evpath_base(path_rows[i].pattern);
     }
     load_rc = 0;
@@ -103,11 +106,11 @@ size_t ex_iocs_count(const char *t)
 {
     if (ex_iocs_load() != 0)
         return 0;
-    return !strcmp(t, "hashes") ? hashes.rows
-           : !strcmp(t, "names") ? names.rows
-           : !strcmp(t, "paths") ? paths.rows
+    return !strcmp(t, "hashes")        ? hashes.rows
+           : !strcmp(t, "names")       ? names.rows
+           : !strcmp(t, "paths")       ? paths.rows
            : !strcmp(t, "stock-files") ? stock.rows
-                                        : 0;
+                                       : 0;
 }
 
 const ex_ioc_hash *ex_ioc_hash_find(const char *hex)

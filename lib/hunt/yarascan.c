@@ -11,8 +11,8 @@
 #include "embedded.h"
 #include "util.h"
 
-#define NS_BUILTIN "exaudit:"
-#define NS_USER "user:"
+#define NS_BUILTIN     "exaudit:"
+#define NS_USER        "user:"
 #define MAX_RULE_DEPTH 16
 
 struct ex_yara {
@@ -104,7 +104,10 @@ static void pathlist_free(pathlist *l)
     free(l->p);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* Every *.yar / *.yara below dir (LOKI reads the whole tree). */
 static int collect(const char *dir, int depth, pathlist *out)
@@ -364,8 +367,7 @@ static int on_scan_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
     if (m->builtin)
         snprintf(m->source, sizeof m->source, EX_YARA_SOURCE_BUILTIN "%s", ns + strlen(NS_BUILTIN));
     else
-        ex_strlcpy(m->source, strncmp(ns, NS_USER, strlen(NS_USER)) == 0 ? ns + strlen(NS_USER) : ns,
-                   sizeof m->source);
+        ex_strlcpy(m->source, strncmp(ns, NS_USER, strlen(NS_USER)) == 0 ? ns + strlen(NS_USER) : ns, sizeof m->source);
     take_meta(m, r);
     take_first_match(m, ctx, r, sc);
     return CALLBACK_CONTINUE;

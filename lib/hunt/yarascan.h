@@ -23,17 +23,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EX_YARA_TIMEOUT_DEFAULT 10 /* seconds per file (Loki-RS's choice, ioc-hunting.md §7.3) */
-#define EX_YARA_MAX_FILES 20000    /* rule files read from a --rules directory */
-#define EX_YARA_SOURCE_BUILTIN "exaudit data/rules/"
+#define EX_YARA_TIMEOUT_DEFAULT 10    /* seconds per file (Loki-RS's choice, ioc-hunting.md §7.3) */
+#define EX_YARA_MAX_FILES       20000 /* rule files read from a --rules directory */
+#define EX_YARA_SOURCE_BUILTIN  "exaudit data/rules/"
 
 typedef struct ex_yara ex_yara;
 
 typedef struct ex_yara_load_report {
-    size_t files;          /* rule files compiled */
-    size_t skipped;        /* rule files that did not compile and were left out */
-    size_t rules;          /* rules in the set */
-    char first_skip[400];  /* "path: line N: message" of the first file left out */
+    size_t files;         /* rule files compiled */
+    size_t skipped;       /* rule files that did not compile and were left out */
+    size_t rules;         /* rules in the set */
+    char first_skip[400]; /* "path: line N: message" of the first file left out */
 } ex_yara_load_report;
 
 /* Compile the embedded rules, plus the user's file or directory when user_path
@@ -48,17 +48,17 @@ typedef struct ex_yara_vars {
 
 typedef struct ex_yara_match {
     char rule[128];
-    char source[512];     /* "exaudit data/rules/exchange_webshells.yar" or the user's rule file */
+    char source[512]; /* "exaudit data/rules/exchange_webshells.yar" or the user's rule file */
     bool builtin;
     char author[200];
     char reference[400];
     char description[400];
-    char severity[16];    /* meta severity, "" when absent */
-    char kind[32];        /* meta kind, "" when absent */
-    char cve[32];         /* meta cve, "" when absent */
-    int64_t score;        /* meta score (LOKI), -1 when absent */
-    int64_t offset;       /* first matched string's offset, -1 for a condition without strings */
-    char data[200];       /* the text line around the first match (bounded) */
+    char severity[16]; /* meta severity, "" when absent */
+    char kind[32];     /* meta kind, "" when absent */
+    char cve[32];      /* meta cve, "" when absent */
+    int64_t score;     /* meta score (LOKI), -1 when absent */
+    int64_t offset;    /* first matched string's offset, -1 for a condition without strings */
+    char data[200];    /* the text line around the first match (bounded) */
     size_t datalen;
 } ex_yara_match;
 
