@@ -103,6 +103,14 @@ void ex_hunt_skip(ex_hunt *h, const ex_hunt_file *f, const char *reason);
  * (an Exchange update under Uninstall, time = its key's last write). */
 void ex_hunt_fact(ex_hunt *h, const char *key, int64_t time, const char *detail, const char *evidence_path);
 
+/* State shared across files for the whole run, by key: cross-file
+ * conclusions of one analyzer, or a store two analyzers agree on. The first
+ * call with a key calls create() (once, under a lock); destroy (may be NULL)
+ * runs when the run is freed. Locking inside the state is the caller's
+ * business. NULL when create failed. (Added compatibly after the first
+ * engine commit.) */
+void *ex_hunt_shared(ex_hunt *h, const char *key, void *(*create)(void), void (*destroy)(void *));
+
 /* The Exchange install root inside the evidence ("C:/Program Files/Microsoft/Exchange Server/V15"), or NULL. */
 const char *ex_hunt_install_root(const ex_hunt *h);
 /* True when --full was given: the files analyzer walks the whole tree. */

@@ -173,6 +173,27 @@ void ex_hunt_fact(ex_hunt *h, const char *key, int64_t time, const char *detail,
     pthread_mutex_unlock(&h->mu);
 }
 
+void *ex_hunt_shared(ex_hunt *h, const char *key, void *(*create)(void), void (*destroy)(void *))
+{
+    if (!h || !key)
+        return NULL;
+    void *p = NULL;
+    pthread_mutex_lock(&h->mu);
+    for (size_t i = 0; i < h->nshared && !p; i++)
+        if (strcmp(h->shared[i].key, key) == 0)
+            p = h->shared[i].p;
+    if (!p && create && h->nshared < EX_ARRAY_LEN(h->shared)) {
+        char *k = strdup(key);
+        p = k ? create() : NULL;
+        if (p)
+            h->shared[h->nshared++] = (struct hshared){k, p, destroy};
+        else
+            free(k);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return p;
+}
+
 const char *ex_hunt_install_root(const ex_hunt *h)
 {
     return h ? h->root : NULL;
@@ -906,6 +927,7 @@ int ex_hunt_run(ex_hunt *h, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory while gathering findings");
         return -1;
     }
+    hunt_correlate(h);
     fill_hashes(h);
     hunt_assess(h);
     hunt_coverage_build(h);
@@ -1009,6 +1031,11 @@ void ex_hunt_free(ex_hunt *h)
         free(h->facts[i].path);
     }
     free(h->facts);
+    for (size_t i = 0; i < h->nshared; i++) {
+        if (h->shared[i].destroy)
+            h->shared[i].destroy(h->shared[i].p);
+        free(h->shared[i].key);
+    }
     if (h->have_assessment)
         ex_assessment_free(&h->assessment);
     free(h->root);

@@ -133,6 +133,14 @@ struct ex_hunt {
     ex_hunt_fact_rec *facts;
     size_t nfacts, capfacts;
 
+    /* ex_hunt_shared */
+    struct hshared {
+        char *key;
+        void *p;
+        void (*destroy)(void *);
+    } shared[32];
+    size_t nshared;
+
     /* whole-file memory budget */
     pthread_mutex_t whole_mu;
     pthread_cond_t whole_cv;
@@ -158,6 +166,8 @@ double hunt_now(void);
 void hunt_discover(ex_hunt *h);
 void hunt_assess(ex_hunt *h);
 void hunt_coverage_build(ex_hunt *h);
+/* correlate.c: conclusions across files and analyzers, added to h->findings. */
+void hunt_correlate(ex_hunt *h);
 
 /* Read a whole selected or listed entry into a sealed memfd (for path-based
  * libraries). Returns the fd, or -1 with a reason in err. */
