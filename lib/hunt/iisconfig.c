@@ -349,6 +349,32 @@ static void expand_path(const char *in, char *out, size_t n)
     out[o] = '\0';
 }
 
+/* Resolve "." and ".." components in place ("D:\ProgramData\..\web" -> "D:\web"), as Windows
+ * does before IIS opens the folder; ".." never climbs above the drive. */
+static void resolve_dots(char *p)
+{
+    size_t start = (p[0] && p[1] == ':' && p[2] == '\\') ? 3 : 0, o = start;
+    for (size_t i = start; p[i];) {
+        size_t j = i;
+        while (p[j] && p[j] != '\\')
+            j++;
+        size_t n = j - i;
+        if (n == 2 && p[i] == '.' && p[i + 1] == '.') {
+            while (o > start && p[o - 1] == '\\')
+                o--;
+            while (o > start && p[o - 1] != '\\')
+                o--;
+        } else if (!(n == 1 && p[i] == '.') && n) {
+            memmove(p + o, p + i, n);
+            o += n;
+            if (p[j])
+                p[o++] = '\\';
+        }
+        i = p[j] ? j + 1 : j;
+    }
+    p[o] = '\0';
+}
+
 /* The part after "X:\ProgramData\" or "X:\Users\" (and which of the two), or NULL. */
 static const char *user_writable_rest(const char *p, const char **which)
 {
@@ -393,6 +419,7 @@ static int vdir_finding(const ex_iis_vdir *v, const char *path, int64_t mtime, e
     char pp[1024];
     const char *which = NULL;
     expand_path(v->physical_path, pp, sizeof pp);
+    resolve_dots(pp);
     const char *rest = user_writable_rest(pp, &which);
     if (!rest)
         return 0;
