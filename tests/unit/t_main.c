@@ -3,7 +3,10 @@
 #include <stdarg.h>
 
 #define T_MAX 1024
-static struct { const char *name; t_fn fn; } tests[T_MAX];
+static struct {
+    const char *name;
+    t_fn fn;
+} tests[T_MAX];
 static int ntests;
 int t_failed_here;
 

@@ -14,8 +14,8 @@
 #include "hunt/yarascan.h"
 #include "util.h"
 
-#define OWA "C:/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth/"
-#define ECP "C:/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth/"
+#define OWA    "C:/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth/"
+#define ECP    "C:/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp/auth/"
 #define ASPNET "C:/inetpub/wwwroot/aspnet_client/"
 
 static unsigned char *fixture(const char *name, size_t *len)
@@ -84,7 +84,8 @@ TEST(builtin_rules_compile_all)
 static const struct {
     const char *fixture, *path, *rule;
 } hits[] = {
-    {"oab_vd_export_chopper.aspx", OWA "RedirSuiteServerProxy.aspx", "files.yara.EXA_WEBSHELL_VirtualDirectory_Export_With_Script"},
+    {"oab_vd_export_chopper.aspx", OWA "RedirSuiteServerProxy.aspx",
+     "files.yara.EXA_WEBSHELL_VirtualDirectory_Export_With_Script"},
     {"oab_vd_export_chopper.aspx", OWA "RedirSuiteServerProxy.aspx", "files.yara.EXA_WEBSHELL_Chopper_Eval_Request"},
     {"proxylogon_poc_comment.aspx", OWA "test1337.aspx", "files.yara.EXA_WEBSHELL_Chopper_Eval_Request"},
     {"chopper_item_paren.aspx", ASPNET "a.aspx", "files.yara.EXA_WEBSHELL_Chopper_Eval_Request"},
@@ -93,7 +94,8 @@ static const struct {
     {"xslt_shell.xslt", ASPNET "x.xslt", "files.yara.EXA_WEBSHELL_XSLT_Script"},
     {"proxyshell_pst_headed.aspx", ASPNET "rwgzb.aspx", "files.yara.EXA_WEBSHELL_PST_Headed_Page"},
     {"proxyshell_der_headed.aspx", ASPNET "cert.aspx", "files.yara.EXA_WEBSHELL_DER_Headed_Page"},
-    {"App_Web_k3x0qz1w.dll", "C:/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/owa/1/2/App_Web_k3x0qz1w.dll",
+    {"App_Web_k3x0qz1w.dll",
+     "C:/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/owa/1/2/App_Web_k3x0qz1w.dll",
      "files.yara.EXA_WEBSHELL_Compiled_AppWeb_Assembly"},
     {"mailbox_export_plain.aspx", OWA "15.1.2176/y.aspx", "files.type-mismatch"},
 };
@@ -113,8 +115,8 @@ TEST(each_shell_is_found)
             CHECK(f->severity >= EX_SEV_HIGH);
             CHECK_INT(f->kind, EX_KIND_WEBSHELL);
             CHECK_STR(f->ev.path, hits[i].path);
-            CHECK(f->rule_ref && f->rule_ref[0]);      /* every rule cites its field note */
-            CHECK(f->ev.match && f->ev.match[0]);      /* and shows what it matched */
+            CHECK(f->rule_ref && f->rule_ref[0]); /* every rule cites its field note */
+            CHECK(f->ev.match && f->ev.match[0]); /* and shows what it matched */
         }
         ex_findings_free(&out);
     }
@@ -190,14 +192,17 @@ TEST(user_rules_with_loki_externals)
     snprintf(ext, sizeof ext, "%s/more/proxyshell_ext.yara", dir);
     snprintf(broken, sizeof broken, "%s/broken.yar", dir);
     /* md5sum tests/fixtures/files/proxyshell_pst_headed.aspx */
-    write_file(good, "rule All_Six_Externals {\n"
-                     "  meta: author = \"Test Author\" reference = \"https://example.org/rule\" score = 85\n"
-                     "  condition: filename == \"rwgzb.ASPX\" and filepath == \"C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\"\n"
-                     "    and extension == \".aspx\" and filetype == \"PST\" and owner == \"\"\n"
-                     "    and md5 == \"7b67a500c7c64a0c3eb8b2a5a546a818\"\n}\n");
-    write_file(ext, "rule PST_With_Aspx_Extension {\n"
-                    "  meta: author = \"Another Author\" reference = \"ioc-hunting.md 1.4\" description = \"PST named .aspx\"\n"
-                    "  condition: uint32(0) == 0x4E444221 and extension == \".aspx\"\n}\n");
+    write_file(good,
+               "rule All_Six_Externals {\n"
+               "  meta: author = \"Test Author\" reference = \"https://example.org/rule\" score = 85\n"
+               "  condition: filename == \"rwgzb.ASPX\" and filepath == \"C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\"\n"
+               "    and extension == \".aspx\" and filetype == \"PST\" and owner == \"\"\n"
+               "    and md5 == \"7b67a500c7c64a0c3eb8b2a5a546a818\"\n}\n");
+    write_file(
+        ext,
+        "rule PST_With_Aspx_Extension {\n"
+        "  meta: author = \"Another Author\" reference = \"ioc-hunting.md 1.4\" description = \"PST named .aspx\"\n"
+        "  condition: uint32(0) == 0x4E444221 and extension == \".aspx\"\n}\n");
     write_file(broken, "rule Broken { condition: undefined_identifier_here }\n");
     ex_yara *y = NULL;
     ex_yara_load_report rep;
@@ -277,9 +282,10 @@ TEST(ioc_lookups)
     CHECK(n && !strcmp(n->scope, "exchange-web"));
     CHECK(ex_ioc_name_find("logon.aspx") == NULL);
 
-    CHECK(ex_ioc_path_match(OWA "8Lw7tAhF9i1pJnRo.aspx") != NULL);                              /* MSTIC */
-    CHECK(ex_ioc_path_match("D:/Exchange/V15/FrontEnd/HttpProxy/owa/auth/8lw7tahf9i1pjnro.ASPX") != NULL); /* moved root */
-    CHECK(ex_ioc_path_match("C:/ProgramData/COM/shell.aspx") != NULL);                        /* ProxyShell folder */
+    CHECK(ex_ioc_path_match(OWA "8Lw7tAhF9i1pJnRo.aspx") != NULL); /* MSTIC */
+    CHECK(ex_ioc_path_match("D:/Exchange/V15/FrontEnd/HttpProxy/owa/auth/8lw7tahf9i1pjnro.ASPX") !=
+          NULL);                                                       /* moved root */
+    CHECK(ex_ioc_path_match("C:/ProgramData/COM/shell.aspx") != NULL); /* ProxyShell folder */
     CHECK(ex_ioc_path_match("C:/ProgramData/COMX/shell.aspx") == NULL);
     CHECK(ex_ioc_path_match(OWA "logon.aspx") == NULL);
     const ex_ioc_path *p = ex_ioc_path_match("C:/ProgramData/it.zip");
@@ -309,8 +315,8 @@ TEST(locations_and_selection)
         {"C:/Program Files/Microsoft/Exchange Server/V15/ClientAccess/Owa/auth/x.aspx", EX_LOC_CLIENTACCESS, true},
         {"C:/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/ecp/1/2/App_Web_abcd1234.dll",
          EX_LOC_TEMP_ASPNET, true},
-        {"C:/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/ecp/1/2/other.dll", EX_LOC_TEMP_ASPNET,
-         false},
+        {"C:/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/ecp/1/2/other.dll",
+         EX_LOC_TEMP_ASPNET, false},
         {"C:/root/lsass.dmp", EX_LOC_NONE, true},
         {"C:/Windows/Temp/lsass.exe.dmp", EX_LOC_NONE, true},
         {"C:/ProgramData/Vendor/update.ZIP", EX_LOC_NONE, true},

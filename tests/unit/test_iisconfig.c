@@ -60,9 +60,9 @@ TEST(expected_settings_are_on)
     /* 1 + 11 front-end and 1 + 14 back-end applications, one vdir each */
     CHECK_INT(cfg.nvdirs, 27);
     CHECK_INT(ex_iiscfg_token(&cfg, "Default Web Site/OWA"), EX_EP_REQUIRE);
-    CHECK_INT(ex_iiscfg_token(&cfg, "default web site/owa"), EX_EP_REQUIRE);       /* IIS paths ignore case */
+    CHECK_INT(ex_iiscfg_token(&cfg, "default web site/owa"), EX_EP_REQUIRE); /* IIS paths ignore case */
     CHECK_INT(ex_iiscfg_token(&cfg, "Default Web Site/EWS"), EX_EP_ALLOW);
-    CHECK_INT(ex_iiscfg_token(&cfg, "Default Web Site/OWA/auth"), EX_EP_REQUIRE);  /* inherited below */
+    CHECK_INT(ex_iiscfg_token(&cfg, "Default Web Site/OWA/auth"), EX_EP_REQUIRE); /* inherited below */
     CHECK_INT(ex_iiscfg_token(&cfg, "Default Web Site/OWAX"), EX_EP_NONE);        /* not a child of /OWA */
     CHECK_INT(ex_iiscfg_token(&cfg, "Exchange Back End/mapi/nspi"), EX_EP_REQUIRE);
     ex_findings out = {0};
