@@ -61,6 +61,7 @@ typedef struct ex_hunt_opts {
 #define EX_HUNT_MAX_DEPTH 256          /* directory nesting */
 #define EX_HUNT_ZIP_RATIO 200          /* an entry expanding more than this per compressed byte is a bomb */
 #define EX_HUNT_ZIP_FLOOR (64u << 20)  /* ... once it is past this many bytes */
+#define EX_HUNT_ZIP_BUDGET 8           /* an archive expands to at most this many such entries in all */
 #define EX_HUNT_HIVE_MAX  (512u << 20) /* a SOFTWARE hive larger than this is not read */
 
 /* The registered analyzers (lib/hunt/registry.c), NULL-terminated. */

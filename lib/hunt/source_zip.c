@@ -6,8 +6,8 @@
  * is reported and not read (evpath.c). An entry that expands past
  * EX_HUNT_ZIP_RATIO times the size of the whole archive (and past
  * EX_HUNT_ZIP_FLOOR) is a decompression bomb: it is cut and reported, and the
- * rest of the archive is still read, up to a total expansion budget of the
- * same ratio. Links inside the archive are not followed. Encrypted entries
+ * rest of the archive is still read, up to a total expansion budget of
+ * EX_HUNT_ZIP_BUDGET such entries. Links inside the archive are not followed. Encrypted entries
  * are reported as unreadable. */
 #include <archive.h>
 #include <archive_entry.h>
@@ -213,7 +213,7 @@ static ssize_t zip_read(hreader *r, void *buf, size_t n)
 {
     zip_reader *z = r->ctx;
     uint64_t limit = entry_limit(z->s);
-    if (z->out >= limit || z->c->total_out >= limit) {
+    if (z->out >= limit || z->c->total_out >= EX_HUNT_ZIP_BUDGET * limit) {
         snprintf(z->msg, sizeof z->msg,
                  "decompression bomb: expands past %llu MiB (%dx the archive): rest of the entry not read",
                  (unsigned long long)(limit >> 20), EX_HUNT_ZIP_RATIO);
@@ -292,7 +292,7 @@ static int zip_walk(hsrc *s, ex_hunt *h)
         hentry *e = next_entry_for(h, s, &cursor, ordinal++);
         if (!e || !e->want || archive_entry_filetype(ae) != AE_IFREG)
             continue;
-        if (c->total_out >= entry_limit(s)) {
+        if (c->total_out >= EX_HUNT_ZIP_BUDGET * entry_limit(s)) {
             if (!c->budget_reported)
                 hunt_skip_path(h, s->input,
                                "archive expansion budget spent (decompression bomb?): "
