@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hunt/files.h"
 #include "hunt/hunt.h"
 #include "kb.h"
 #include "out/finding_json.h"
@@ -26,6 +27,8 @@ static void usage(FILE *out)
             "  --json                findings as JSON Lines, then one summary object (docs/schema.md)\n"
             "  --timeline FILE       write a Timesketch CSV timeline (message, datetime, timestamp_desc, ...)\n"
             "  --full                the files analyzer walks the whole tree, not only the known places\n"
+            "  --rules FILE|DIR      also run these YARA rules on files (LOKI's external variables are\n"
+            "                        defined, so signature-base compiles; broken rule files are left out)\n"
             "  --analyzers LIST      only these analyzers (comma-separated; --list-analyzers shows them)\n"
             "  --list-analyzers      print the analyzers and exit\n"
             "  --threads N           worker threads (default: one per CPU)\n"
@@ -43,7 +46,7 @@ static void usage(FILE *out)
 typedef struct hunt_cli {
     ex_hunt_opts o;
     bool json, verbose, progress;
-    const char *timeline, *data_dir, *only;
+    const char *timeline, *data_dir, *only, *rules;
     const ex_analyzer *picked[33];
 } hunt_cli;
 
@@ -89,6 +92,7 @@ static int parse_args(hunt_cli *c, int argc, char **argv)
                                              {"json", no_argument, NULL, 'j'},
                                              {"timeline", required_argument, NULL, 't'},
                                              {"full", no_argument, NULL, 'F'},
+                                             {"rules", required_argument, NULL, 'R'},
                                              {"analyzers", required_argument, NULL, 'a'},
                                              {"list-analyzers", no_argument, NULL, 'L'},
                                              {"threads", required_argument, NULL, 'T'},
@@ -108,6 +112,7 @@ static int parse_args(hunt_cli *c, int argc, char **argv)
         case 'j': c->json = true; break;
         case 't': c->timeline = optarg; break;
         case 'F': c->o.full = true; break;
+        case 'R': c->rules = optarg; break;
         case 'a': c->only = optarg; break;
         case 'L':
             for (const ex_analyzer *const *a = ex_hunt_registry(); *a; a++)
@@ -171,6 +176,23 @@ static int write_outputs(hunt_cli *c, ex_hunt *h)
     return 0;
 }
 
+/* --rules: compiled before the run, so that a bad path is a usage error, not a silent miss. */
+static int load_rules(const hunt_cli *c)
+{
+    if (!c->rules)
+        return 0;
+    ex_yara_load_report rep;
+    char err[512];
+    if (ex_files_configure(c->rules, &rep, err, sizeof err) != 0) {
+        ex_usage_error("hunt", "%s", err);
+        return -1;
+    }
+    if (rep.skipped)
+        fprintf(stderr, "exaudit hunt: --rules: %zu rule file%s did not compile and %s left out (first: %s)\n",
+                rep.skipped, rep.skipped == 1 ? "" : "s", rep.skipped == 1 ? "was" : "were", rep.first_skip);
+    return 0;
+}
+
 int cmd_hunt(int argc, char **argv)
 {
     hunt_cli c = {.progress = true};
@@ -179,6 +201,8 @@ int cmd_hunt(int argc, char **argv)
         return EXIT_NOTHING_FOUND;
     if (rc)
         return rc;
+    if (load_rules(&c) != 0)
+        return EXIT_USAGE;
     c.o.kb = ex_cli_kb(c.data_dir);
     c.o.today = ex_today_days();
     if (c.progress && isatty(fileno(stderr))) {
@@ -197,5 +221,6 @@ int cmd_hunt(int argc, char **argv)
     if (rc == 0)
         rc = ex_hunt_found_attack(h) ? EXIT_FOUND : EXIT_NOTHING_FOUND;
     ex_hunt_free(h);
+    ex_files_release();
     return rc;
 }
