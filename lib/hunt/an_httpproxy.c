@@ -233,7 +233,7 @@ static void check_serverinfo(hp_state *s, const row *r, const char *line, size_t
         emit(s, &r26855, EX_KIND_SUCCESS, EX_SEV_CRITICAL,
              "ProxyLogon CVE-2021-26855 SSRF answered by the back end (2xx)", r, line, n, ln, off);
     } else {
-        emit(s, &r26855, EX_KIND_ATTEMPT, EX_SEV_HIGH,
+        emit(s, &r26855, EX_KIND_ATTEMPT, r->status < 0 ? EX_SEV_HIGH : EX_SEV_REFUSED,
              r->status < 0 ? "ProxyLogon CVE-2021-26855 SSRF request (status unknown)"
                            : "ProxyLogon CVE-2021-26855 SSRF request refused or failed (no 2xx)",
              r, line, n, ln, off);
@@ -248,12 +248,12 @@ static void check_autodiscover_json(hp_state *s, const row *r, const char *line,
     bool ps = has(r->query, "powershell");
     bool ok = r->status == 200 || r->status == 302;
     if (ps && authenticated)
-        emit(s, &rproxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        emit(s, &rproxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
              ok ? "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell answered"
                 : "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell refused",
              r, line, n, ln, off);
     else
-        emit(s, &rproxyshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        emit(s, &rproxyshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
              ok ? "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path answered (200/302)"
                 : "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path refused",
              r, line, n, ln, off);
@@ -263,7 +263,7 @@ static void check_powershell(hp_state *s, const row *r, const char *line, size_t
 {
     if (owassrf_stem(r->stem)) {
         bool ok = r->status == 200;
-        emit(s, &rowassrf, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        emit(s, &rowassrf, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
              ok ? "OWASSRF CVE-2022-41080: /owa/<mailbox>/powershell answered 200"
                 : "OWASSRF CVE-2022-41080: /owa/<mailbox>/powershell request",
              r, line, n, ln, off);

@@ -273,7 +273,7 @@ static bool check_proxylogon(const line_ctx *c)
         return false;
     if (is_post(r)) {
         bool ok = ok_status(r->status) || r->status == 241;
-        return emit(c, &r_static_post, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        return emit(c, &r_static_post, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
                     ok ? "ProxyLogon: POST to a static OWA/ECP resource answered (SSRF reached the back end)"
                        : "ProxyLogon: POST to a static OWA/ECP resource refused or failed");
     } else if (!ex_istarts_with(r->stem, "/owa/auth/Current/")) {
@@ -312,7 +312,7 @@ static bool check_autodiscover(const line_ctx *c)
     if (has(r->stem, "/autodiscover/admin@localhost/") ||
         (ends_with(r->stem, "/autodiscover.json") && ex_istarts_with(r->query, "x=a"))) {
         bool ok = r->status == 200;
-        return emit(c, &r_proxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        return emit(c, &r_proxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
                     "ProxyNotShell CVE-2022-41040: public proof-of-concept request");
         return false;
     }
@@ -320,11 +320,11 @@ static bool check_autodiscover(const line_ctx *c)
         return false;
     bool ok = r->status == 200 || r->status == 302;
     if (user && has(r->query, "owershell"))
-        return emit(c, &r_proxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        return emit(c, &r_proxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
                     ok ? "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell answered"
                        : "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell refused");
     else
-        return emit(c, &r_proxyshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        return emit(c, &r_proxyshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
                     ok ? "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path answered (200/302)"
                        : "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path refused");
     return false;
@@ -338,7 +338,7 @@ static bool check_powershell(const line_ctx *c)
     size_t n = strlen(r->stem);
     if (ex_like("/owa/*@*/powershell*", r->stem, n) || ex_like("/owa/*%40*/powershell*", r->stem, n)) {
         bool ok = r->status == 200;
-        return emit(c, &r_owassrf, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        return emit(c, &r_owassrf, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
                     ok ? "OWASSRF CVE-2022-41080: POST /owa/<mailbox>/powershell answered 200"
                        : "OWASSRF CVE-2022-41080: POST /owa/<mailbox>/powershell refused");
     } else if (r->port == 444 && strcasecmp(r->stem, "/powershell") == 0 && strcmp(r->query, "-") == 0 &&
@@ -389,7 +389,7 @@ static void check_ua(const line_ctx *c)
         return;
     if (has(r->ua, "ExchangeServicesClient/0.0.0.0") || has(r->ua, "python-requests/2.19.1") ||
         has(r->ua, "python-requests/2.25.1"))
-        emit(c, &r_tool_ua, EX_KIND_ATTEMPT, is_post(r) ? EX_SEV_HIGH : EX_SEV_MEDIUM,
+        emit(c, &r_tool_ua, EX_KIND_ATTEMPT, is_post(r) ? EX_SEV_MEDIUM : EX_SEV_INFO,
              "HAFNIUM exploitation tool user agent");
 }
 

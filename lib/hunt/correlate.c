@@ -277,6 +277,29 @@ static void shell_url(const char *path, char *url, size_t n)
     }
 }
 
+static const ex_finding *on_line(const ex_findings *l, const char *path, int64_t line)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].ev.line == line && l->items[i].ev.path && path && strcmp(l->items[i].ev.path, path) == 0)
+            return &l->items[i];
+    return NULL;
+}
+
+/* A tool user agent adds nothing to a line that is now explained as a web shell's use. */
+static void drop_explained_user_agents(ex_findings *l, const ex_findings *used)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        ex_finding *f = &l->items[i];
+        if (id_is(f, "iis.tool-user-agent") && on_line(used, f->ev.path, f->ev.line)) {
+            ex_finding_free(f);
+            continue;
+        }
+        l->items[k++] = *f;
+    }
+    l->count = k;
+}
+
 static void shell_in_use(ex_hunt *h, const ex_findings *l, ex_findings *out)
 {
     ex_aspx_store *store = ex_hunt_shared(h, EX_ASPX_STORE_KEY, NULL, NULL);
@@ -292,6 +315,8 @@ static void shell_in_use(ex_hunt *h, const ex_findings *l, ex_findings *out)
         const ex_aspx_url *u = url[0] ? ex_aspx_store_find(store, url) : NULL;
         for (size_t k = 0; u && k < u->n; k++) {
             const ex_aspx_req *q = &u->req[k];
+            if (on_line(out, q->path, q->line)) /* the file was flagged by several rules */
+                continue;
             ex_finding f;
             ex_finding_init(&f);
             char title[300], match[1200];
@@ -319,6 +344,7 @@ void hunt_correlate(ex_hunt *h)
     ex_findings add = {0};
     iis_from_httpproxy(h, &h->findings);
     shell_in_use(h, &h->findings, &add);
+    drop_explained_user_agents(&h->findings, &add);
     for (size_t i = 0; i < add.count; i++)
         if (ex_findings_push(&h->findings, &add.items[i]) != 0)
             ex_finding_free(&add.items[i]);

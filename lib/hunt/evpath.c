@@ -156,6 +156,54 @@ char *ex_evpath_normalise(const char *rel, size_t len, const char *prefix, int *
     return ex_buf_steal(&b);
 }
 
+/* Folder names that only a Windows/Exchange tree has at that place. */
+static bool windows_marker(const comp *c)
+{
+    static const char *const names[] = {
+        "Program Files", "Program Files (x86)", "ProgramData", "Exchange Server", "V15", "V14", "Logging", "inetpub",
+        "Windows"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ieq_n(c->p, c->n, names[i]))
+            return true;
+    return false;
+}
+
+char *ex_evpath_input_prefix(const char *realdir)
+{
+    comp *c = malloc(MAX_COMPONENTS * sizeof *c);
+    if (!c)
+        return NULL;
+    size_t n = 0, len = strlen(realdir);
+    for (size_t i = 0; i < len && n < MAX_COMPONENTS;) {
+        size_t j = i;
+        while (j < len && realdir[j] != '/')
+            j++;
+        if (j > i)
+            c[n++] = (comp){realdir + i, j - i};
+        i = j + 1;
+    }
+    bool enc = false;
+    size_t start = n;
+    for (size_t i = 0; i < n && start == n; i++)
+        if (windows_marker(&c[i]))
+            start = i && drive_of(&c[i - 1], &enc) ? i - 1 : i;
+    if (start == n && n && drive_of(&c[n - 1], &enc))
+        start = n - 1;
+    ex_buf b = {0};
+    int r = ex_buf_puts(&b, "");
+    for (size_t i = start; i < n && !r; i++) {
+        if (i > start)
+            r |= ex_buf_append(&b, "/", 1);
+        r |= ex_buf_append(&b, c[i].p, c[i].n);
+    }
+    free(c);
+    if (r) {
+        ex_buf_free(&b);
+        return NULL;
+    }
+    return ex_buf_steal(&b);
+}
+
 const char *ex_evpath_problem_name(int problem)
 {
     switch (problem) {

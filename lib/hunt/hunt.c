@@ -834,9 +834,8 @@ static bool sniff_archive(const char *path)
            (n >= 262 && memcmp(m + 257, "ustar", 5) == 0);                          /* tar */
 }
 
-/* The evidence-path prefix of a directory or single-file input: the input's
- * own name, so that "/cases/C" gives "C:/..." and "/x/Logging" gives
- * "Logging/HttpProxy/...". */
+/* The evidence-path prefix of a directory or single-file input (evpath.h):
+ * for a single file, that of its folder. */
 static char *input_prefix(const char *real, bool is_dir)
 {
     char *copy = strdup(real);
@@ -849,8 +848,7 @@ static char *input_prefix(const char *real, bool is_dir)
         else
             copy[0] = '\0';
     }
-    const char *base = strrchr(copy, '/');
-    char *p = strdup(base ? base + 1 : copy);
+    char *p = ex_evpath_input_prefix(copy);
     free(copy);
     return p;
 }

@@ -107,6 +107,11 @@ const char *ex_logscan_first_line(const char *data, size_t len, size_t *n);
 
 /* --- findings --- */
 
+/* An exploitation request the server refused or failed (a 500 after the
+ * patch, a 401): an attempt, medium (docs/hunt.md). Answered ones are
+ * successes, critical; unknown status, high. */
+#define EX_SEV_REFUSED EX_SEV_MEDIUM
+
 /* A log rule: where the check comes from. */
 typedef struct ex_log_rule {
     const char *id;     /* "httpproxy.cve-2021-26855" */

@@ -23,6 +23,19 @@ static bool is_attack_kind(ex_kind k)
     return k != EX_KIND_EXPOSURE;
 }
 
+/* Malicious activity for the timeline: attack findings above info, and
+ * info-level ones tied to a CVE (scanner probes such as the nmap check's
+ * ServerInfo~localhost are hostile too), but not the OAB virtual directory's
+ * removal and recreation alone, which an administrator may do. */
+static bool is_activity(const ex_finding *f)
+{
+    if (!is_attack_kind(f->kind) || f->time == EX_TIME_UNKNOWN)
+        return false;
+    if (f->severity > EX_SEV_INFO)
+        return true;
+    return f->cve && !(f->id && strncmp(f->id, "ecp.oab-vdir.", 13) == 0);
+}
+
 static void fmt_day(int64_t t, char *buf, size_t n)
 {
     if (t == EX_TIME_UNKNOWN) {
@@ -227,7 +240,7 @@ void hunt_assess(ex_hunt *h)
     ex_hunt_timeline *t = &h->tl;
     for (size_t i = 0; i < h->findings.count; i++) {
         const ex_finding *f = &h->findings.items[i];
-        if (!is_attack_kind(f->kind) || f->severity == EX_SEV_INFO || f->time == EX_TIME_UNKNOWN)
+        if (!is_activity(f))
             continue;
         t->attacks++;
         if (t->first_malicious == EX_TIME_UNKNOWN || f->time < t->first_malicious)

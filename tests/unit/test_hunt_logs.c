@@ -282,7 +282,7 @@ TEST(httpproxy_header_change_mid_file)
     const ex_analyzer *an[] = {&ex_an_httpproxy};
     ex_hunt *h = hunt_with(an, 1);
     const char *f = "HttpProxy_2021030201-1.LOG";
-    EXPECT(h, "httpproxy.cve-2021-26855", f, 2, "exploitation-attempt", "high");     /* 500 */
+    EXPECT(h, "httpproxy.cve-2021-26855", f, 2, "exploitation-attempt", "medium");   /* 500: refused */
     EXPECT(h, "httpproxy.cve-2021-26855", f, 4, "exploitation-success", "critical"); /* 241 */
     ex_hunt_free(h);
     finish();
@@ -399,13 +399,13 @@ TEST(iis_patterns_and_webshell_in_use)
     CHECK_INT(count_on_line(h, f, 7), 0);                 /* a theme resource, referred by logon.aspx */
     EXPECT(h, "iis.proxylogon.static-post", f, 8, "exploitation-success", "critical");
     CHECK_INT(count_on_line(h, f, 8), 1); /* the tool user agent adds nothing to an explained line */
-    EXPECT(h, "iis.proxylogon.static-post", f, 9, "exploitation-attempt", "high");
+    EXPECT(h, "iis.proxylogon.static-post", f, 9, "exploitation-attempt", "medium"); /* 500: refused */
     EXPECT(h, "iis.webshell.request", f, 10, "webshell", "critical");
     CHECK_INT(count_on_line(h, f, 10), 1); /* antSword adds nothing to the shell request */
     EXPECT(h, "iis.proxyshell", f, 11, "exploitation-success", "critical");
     EXPECT(h, "iis.owassrf", f, 12, "exploitation-success", "critical");
     CHECK_INT(count_on_line(h, f, 13), 0); /* Outlook's own autodiscover.json */
-    EXPECT(h, "iis.tool-user-agent", f, 14, "exploitation-attempt", "high");
+    EXPECT(h, "iis.tool-user-agent", f, 14, "exploitation-attempt", "medium");
     ex_hunt_free(h);
     finish();
 }
