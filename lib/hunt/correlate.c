@@ -151,8 +151,11 @@ static void iis_from_httpproxy(ex_hunt *h, ex_findings *l)
         const char *what;
         if (!ex_reqid_find(h, m, n, &kind, &sev, &what))
             continue;
+        if (kind == f->kind && sev == f->severity)
+            continue; /* the HttpProxy row agrees */
         char t[EX_FINDING_TEXT_MAX];
-        snprintf(t, sizeof t, "%s (the HttpProxy log's row for this request: %s)", f->title ? f->title : "", what);
+        snprintf(t, sizeof t, "%s: the HttpProxy log shows this request (cafeReqId %.*s) as: %s", f->title ? f->title : "",
+                 (int)n, m, what);
         f->kind = kind;
         f->severity = sev;
         ex_finding_setz(&f->title, t);

@@ -76,22 +76,40 @@ static void print_finding(FILE *out, const ex_finding *f, bool color)
             f->rule_source ? "" : "");
 }
 
+/* Per-CVE exposure of the installed build is summarised by the assessment
+ * above (one line per family); the list keeps what the evidence itself shows. */
+static bool listed(const ex_finding *f)
+{
+    return !(f->kind == EX_KIND_EXPOSURE && f->id && strncmp(f->id, "cve.", 4) == 0);
+}
+
 static void print_findings(FILE *out, const ex_hunt *h, const ex_hunt_report_opts *o)
 {
     const ex_findings *l = ex_hunt_findings(h);
-    size_t by[4] = {0};
-    for (size_t i = 0; i < l->count; i++)
-        by[l->items[i].severity & 3]++;
-    fprintf(out, "Findings: %zu critical, %zu high, %zu medium, %zu info\n", by[EX_SEV_CRITICAL], by[EX_SEV_HIGH],
+    size_t by[4] = {0}, cves = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        if (listed(&l->items[i]))
+            by[l->items[i].severity & 3]++;
+        else
+            cves++;
+    }
+    fprintf(out, "Findings: %zu critical, %zu high, %zu medium, %zu info", by[EX_SEV_CRITICAL], by[EX_SEV_HIGH],
             by[EX_SEV_MEDIUM], by[EX_SEV_INFO]);
-    size_t max = o->max_listed ? o->max_listed : 40, shown = 0;
+    if (cves)
+        fprintf(out, " (and %zu CVEs the installed build is exposed to, summarised above)", cves);
+    fputc('\n', out);
+    size_t max = o->max_listed ? o->max_listed : 40, shown = 0, listable = 0;
     for (int sev = EX_SEV_CRITICAL; sev >= (o->verbose ? EX_SEV_INFO : EX_SEV_MEDIUM); sev--)
-        for (size_t i = 0; i < l->count; i++)
-            if ((int)l->items[i].severity == sev && (o->verbose || shown < max)) {
-                print_finding(out, &l->items[i], o->color);
+        for (size_t i = 0; i < l->count; i++) {
+            const ex_finding *f = &l->items[i];
+            if ((int)f->severity != sev || !listed(f))
+                continue;
+            listable++;
+            if (o->verbose || shown < max) {
+                print_finding(out, f, o->color);
                 shown++;
             }
-    size_t listable = l->count - (o->verbose ? 0 : by[EX_SEV_INFO]);
+        }
     if (shown < listable)
         fprintf(out, "  ... %zu more (use --json or --verbose)\n", listable - shown);
 }
