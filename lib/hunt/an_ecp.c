@@ -26,7 +26,8 @@
 #include "util.h"
 
 enum { L_VDIR, L_FIELDS };
-static const char *const lits[] = {"VirtualDirectory", "#Fields:"};
+/* "lDirectory": the rare part of VirtualDirectory (a fingerprint of "Vir" would also stop at every "Virtual"). */
+static const char *const lits[] = {"lDirectory", "#Fields:"};
 
 static const char tpl_regex[] = "Set-.+VirtualDirectory.+?(?=Url).+<\\w+.*>(.*?)<\\/\\w+>.+?(?=VirtualDirectory)";
 /* The tag must sit inside the ...Url= value, which S:CMD quotes with '' (a

@@ -38,12 +38,16 @@
 #include "hunt/logscan.h"
 #include "util.h"
 
+/* Each literal is a rare part of what the checks look for (a line that holds
+ * "/owa/auth/" holds "a/auth/"): the prefilter's fingerprint is a literal's
+ * first three bytes, and "/ow", "aut", "Exc" or "adm" start far more benign
+ * words than "a/a", "r.j", "esC" or "n@l". Every line with a literal is then
+ * parsed and checked in full. */
 static const char *const lits[] = {
-    "#Fields:",          "/owa/auth/",      "/ecp/",
-    "autodiscover.json", "/powershell",     "/aspnet_client/",
-    "SecurityToken=",    "admin@localhost", "ExchangeServicesClient/0.0.0.0",
-    "python-requests",   "antSword",        "/oab/",
+    "#Fields:",    "a/auth/",          "/ecp/",      "r.json", "/powershell", "/aspnet_client/", "tyToken=",
+    "n@localhost", "esClient/0.0.0.0", "n-requests", "tSword", "/oab/",
 };
+enum { L_UA_FIRST = 8, L_UA_LAST = 10 }; /* esClient/0.0.0.0, n-requests, tSword: user agents */
 static ex_lit *lit_set;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void init(void)
@@ -162,7 +166,7 @@ static int int_of(const ex_field *f, size_t n, int i)
 
 static bool has(const char *s, const char *needle)
 {
-    return ex_strcasestr_n(s, strlen(s), needle) != NULL;
+    return ex_icontains(s, needle);
 }
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -244,6 +248,28 @@ static bool shell_area(const char *stem)
 {
     return is_page(stem) && (ex_istarts_with(stem, "/owa/auth/") || ex_istarts_with(stem, "/ecp/auth/") ||
                              ex_istarts_with(stem, "/aspnet_client/") || ex_istarts_with(stem, "/oab/"));
+}
+
+/* The line holds one of the tool user agents' literals (the driver names the
+ * first literal of a line only). */
+static bool tool_user_agent(const char *line, size_t n, unsigned lit)
+{
+    if (lit >= L_UA_FIRST && lit <= L_UA_LAST)
+        return true;
+    for (unsigned i = L_UA_FIRST; i <= L_UA_LAST; i++)
+        if (ex_strcasestr_n(line, n, lits[i]))
+            return true;
+    return false;
+}
+
+/* Could any check apply, judging by method, stem and status alone? */
+static bool worth_a_look(const req *r)
+{
+    if (proxylogon_static(r->stem) || shell_area(r->stem))
+        return true;
+    if (has(r->stem, "autodiscover") || has(r->stem, "powershell"))
+        return true;
+    return is_post(r) && r->status == 500 && ex_istarts_with(r->stem, "/ecp/"); /* ProxyToken */
 }
 
 static bool allowed_ua(const char *ua)
@@ -549,11 +575,15 @@ static int on_line(void *ctx, const char *line, size_t n, uint64_t ln, uint64_t 
     req r;
     text_of(f, k, s->col[C_METHOD], r.method, sizeof r.method);
     text_of(f, k, s->col[C_STEM], r.stem, sizeof r.stem);
+    r.port = int_of(f, k, s->col[C_PORT]);
+    r.status = int_of(f, k, s->col[C_STATUS]);
+    /* Most lines with a literal are ordinary (OAB downloads, ECP use, the
+     * logon page's resources): leave them before copying the other fields. */
+    if (!worth_a_look(&r) && !tool_user_agent(line, n, lit))
+        return 0;
     text_of(f, k, s->col[C_QUERY], r.query, sizeof r.query);
     text_of(f, k, s->col[C_USER], r.user, sizeof r.user);
     text_of(f, k, s->col[C_UA], r.ua, sizeof r.ua);
-    r.port = int_of(f, k, s->col[C_PORT]);
-    r.status = int_of(f, k, s->col[C_STATUS]);
     int di = s->col[C_DATE], ti = s->col[C_TIME];
     r.time = di >= 0 && ti >= 0 && (size_t)di < k && (size_t)ti < k
                  ? ex_parse_w3c_time(f[di].p, f[di].n, f[ti].p, f[ti].n)

@@ -22,7 +22,8 @@
 #include "hunt/logscan.h"
 #include "util.h"
 
-static const char *const lits[] = {"Download failed and temporary file"};
+static const char phrase[] = "Download failed and temporary file";
+static const char *const lits[] = {"failed and temporary file"};
 static const char needs[] = " needs to be removed";
 static ex_lit *lit_set;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -104,10 +105,10 @@ static bool under_oab_tailwise(const oab_state *s, const char *path, size_t n)
 static int on_line(void *ctx, const char *line, size_t n, uint64_t ln, uint64_t off, unsigned lit)
 {
     oab_state *s = ctx;
-    const char *m = ex_strcasestr_n(line, n, lits[0]);
+    const char *m = ex_strcasestr_n(line, n, phrase);
     if (!m)
         return 0;
-    const char *p = m + strlen(lits[0]);
+    const char *p = m + strlen(phrase);
     size_t rest = n - (size_t)(p - line);
     if (!rest || *p != ' ')
         return 0;

@@ -154,8 +154,8 @@ static void iis_from_httpproxy(ex_hunt *h, ex_findings *l)
         if (kind == f->kind && sev == f->severity)
             continue; /* the HttpProxy row agrees */
         char t[EX_FINDING_TEXT_MAX];
-        snprintf(t, sizeof t, "%s: the HttpProxy log shows this request (cafeReqId %.*s) as: %s", f->title ? f->title : "",
-                 (int)n, m, what);
+        snprintf(t, sizeof t, "%s: the HttpProxy log shows this request (cafeReqId %.*s) as: %s",
+                 f->title ? f->title : "", (int)n, m, what);
         f->kind = kind;
         f->severity = sev;
         ex_finding_setz(&f->title, t);

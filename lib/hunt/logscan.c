@@ -221,6 +221,18 @@ bool ex_like(const char *p, const char *s, size_t n)
     return *p == '\0';
 }
 
+bool ex_icontains(const char *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (!n)
+        return true;
+    int first = tolower((unsigned char)needle[0]);
+    for (; *s; s++)
+        if (tolower((unsigned char)*s) == first && strncasecmp(s, needle, n) == 0)
+            return true;
+    return false;
+}
+
 #ifdef LOGSCAN_X86
 __attribute__((target("avx2"))) static size_t count_nl_avx2(const char *p, size_t n)
 {

@@ -60,6 +60,9 @@ int64_t ex_parse_w3c_time(const char *date, size_t dn, const char *time, size_t 
 /* PowerShell -like: case-insensitive wildcard match over the whole string;
  * '*' any run, '?' one character. Bounded: O(len(pattern) * n). */
 bool ex_like(const char *pattern, const char *s, size_t n);
+/* Does s hold needle, ignoring ASCII case? For the short fields of one log
+ * line (glibc's strcasestr prepares a two-way search on every call). */
+bool ex_icontains(const char *s, const char *needle);
 /* Count '\n' bytes. */
 size_t ex_count_newlines(const char *p, size_t n);
 
