@@ -56,11 +56,13 @@ static char drive_of(const comp *c, bool *encoded)
 }
 
 /* Append component c, percent-decoded when asked; %2F, %5C and %00 stay
- * encoded so that a decoded name never gains a separator or a NUL. */
+ * encoded so that a decoded name never gains a separator or a NUL, and a
+ * component that would decode to "." or ".." stays encoded too. */
 static int append_comp(ex_buf *b, const comp *c, bool decode)
 {
     if (!decode)
         return ex_buf_append(b, c->p, c->n);
+    size_t start = b->len;
     for (size_t i = 0; i < c->n; i++) {
         int hi, lo;
         if (c->p[i] == '%' && i + 2 < c->n && (hi = hexval(c->p[i + 1])) >= 0 && (lo = hexval(c->p[i + 2])) >= 0) {
@@ -74,6 +76,12 @@ static int append_comp(ex_buf *b, const comp *c, bool decode)
         }
         if (ex_buf_append(b, c->p + i, 1))
             return -1;
+    }
+    size_t n = b->len - start;
+    if ((n == 1 || n == 2) && memcmp(b->data + start, "..", n) == 0) {
+        b->len = start;
+        b->data[start] = '\0';
+        return ex_buf_append(b, c->p, c->n);
     }
     return 0;
 }
