@@ -148,6 +148,75 @@ static int read_record(libevtx_record_t *rec, ex_evxml *x, scratch *sc, ex_event
     return 0;
 }
 
+/* Where each record starts in the file, by its header number: libevtx 20181227
+ * reports 0 for every record's offset, and evidence needs one. Chunks begin
+ * "ElfChnk\0" with records from chunk + 512, each "**\0\0", its size (uint32
+ * at +4) and number (uint64 at +8); the walk stops at the first record that
+ * does not fit its chunk. */
+typedef struct rec_pos {
+    uint64_t id, off;
+} rec_pos;
+
+typedef struct rec_index {
+    rec_pos *p;
+    size_t n;
+} rec_index;
+
+static uint64_t le64(const unsigned char *d)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | d[i];
+    return v;
+}
+
+static int cmp_pos(const void *a, const void *b)
+{
+    const rec_pos *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id ? 1 : (x->off > y->off) - (x->off < y->off);
+}
+
+static void index_records(const unsigned char *d, size_t len, rec_index *ix)
+{
+    size_t cap = len / 24 + 1, n = 0;
+    rec_pos *p = malloc(cap * sizeof *p);
+    if (!p)
+        return;
+    for (size_t c = EVTX_HEADER_BLOCK; c + 512 <= len; c += EVTX_CHUNK_SIZE) {
+        if (memcmp(d + c, "ElfChnk", 8) != 0)
+            continue;
+        size_t end = c + EVTX_CHUNK_SIZE < len ? c + EVTX_CHUNK_SIZE : len;
+        for (size_t r = c + 512; r + 24 <= end && n < cap && memcmp(d + r, "**\0\0", 4) == 0;) {
+            size_t size = (size_t)d[r + 4] | (size_t)d[r + 5] << 8 | (size_t)d[r + 6] << 16 | (size_t)d[r + 7] << 24;
+            if (size < 24 || size > end - r)
+                break;
+            p[n++] = (rec_pos){le64(d + r + 8), r};
+            r += size;
+        }
+    }
+    qsort(p, n, sizeof *p, cmp_pos);
+    ix->p = p;
+    ix->n = n;
+}
+
+/* The offset of the record with this header number, or -1. */
+static int64_t record_offset(const rec_index *ix, libevtx_record_t *rec)
+{
+    libevtx_error_t *e = NULL;
+    uint64_t id = 0;
+    int ok = libevtx_record_get_identifier(rec, &id, &e) == 1;
+    libevtx_error_free(&e);
+    size_t lo = 0, hi = ix->n;
+    while (ok && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->p[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return ok && lo < ix->n && ix->p[lo].id == id ? (int64_t)ix->p[lo].off : -1;
+}
+
 typedef struct walk {
     libevtx_file_t *file;
     ex_evxml *x;
@@ -157,17 +226,8 @@ typedef struct walk {
     ex_event_cb cb;
     void *ctx;
     ex_evtx_result *res;
+    rec_index ix;
 } walk;
-
-static int64_t record_offset(libevtx_record_t *rec)
-{
-    libevtx_error_t *e = NULL;
-    off64_t off = -1;
-    if (libevtx_record_get_offset(rec, &off, &e) != 1)
-        off = -1;
-    libevtx_error_free(&e);
-    return (int64_t)off;
-}
 
 /* One record (recovered: from slack space). -2 when out of memory. */
 static int walk_record(walk *w, int index, bool recovered)
@@ -197,7 +257,9 @@ static int walk_record(walk *w, int index, bool recovered)
             ex_event_stats_unreadable(&w->res->st, reason);
         }
     } else {
-        ex_event_where where = {.path = w->path, .line = -1, .offset = record_offset(rec), .recovered = recovered};
+        /* a recovered record's number may repeat a live one's: no offset rather than a wrong one */
+        int64_t off = recovered ? -1 : record_offset(&w->ix, rec);
+        ex_event_where where = {.path = w->path, .line = -1, .offset = off, .recovered = recovered};
         if (recovered)
             w->res->st.recovered++;
         else
@@ -267,6 +329,7 @@ int ex_evtx_read(const unsigned char *data, size_t len, const char *path, ex_eve
     if (rc == 0) {
         int n = 0, nrec = 0;
         w.file = file;
+        index_records(data, len, &w.ix);
         ex_event_init(&w.ev);
         res->corrupted = libevtx_file_is_corrupted(file, &e) == 1;
         if (libevtx_file_get_number_of_records(file, &n, &e) != 1)
@@ -287,6 +350,7 @@ int ex_evtx_read(const unsigned char *data, size_t len, const char *path, ex_eve
     }
     ex_evxml_free(w.x);
     free(w.xml.p);
+    free(w.ix.p);
     libevtx_file_free(&file, &e);
     libevtx_error_free(&e);
     libbfio_handle_free(&io, NULL);

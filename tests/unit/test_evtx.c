@@ -47,6 +47,7 @@ typedef struct seen {
     char first_channel[EX_EVENT_NAME_MAX];
     char first_data0[256];
     uint64_t first_record;
+    int64_t first_offset;
 } seen;
 
 static void collect(void *ctx, const ex_event *ev, const ex_event_where *w)
@@ -57,6 +58,7 @@ static void collect(void *ctx, const ex_event *ev, const ex_event_where *w)
     else if (s->events++ == 0) {
         s->first_event_id = ev->event_id;
         s->first_record = ev->record_id;
+        s->first_offset = w->offset;
         ex_strlcpy(s->first_provider, ev->provider, sizeof s->first_provider);
         ex_strlcpy(s->first_channel, ev->channel, sizeof s->first_channel);
         ex_strlcpy(s->first_data0, ex_event_data(ev, 0) ? ex_event_data(ev, 0) : "", sizeof s->first_data0);
@@ -178,6 +180,8 @@ TEST(cmdlet_log_fields)
     CHECK_INT(s.first_event_id, 6);
     CHECK_INT(s.first_record, 7184);
     CHECK_STR(s.first_data0, "Install-TransportAgent");
+    /* libevtx reports offset 0; the record's "**\0\0" header is at 4608 (first chunk + 512) */
+    CHECK_INT(s.first_offset, 4608);
     /* 2021-06-04T08:41:47Z (the first TimeCreated) to the last run. */
     CHECK_INT(res.st.first, 1622796107);
     /* Install-TransportAgent is none of the web-shell cmdlets. */
