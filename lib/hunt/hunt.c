@@ -987,6 +987,7 @@ ex_hunt *ex_hunt_new(const ex_hunt_opts *o)
     h->tl.first_malicious = h->tl.last_malicious = EX_TIME_UNKNOWN;
     h->tl.patch_installed = h->tl.exposed_from = h->tl.exposed_to = EX_TIME_UNKNOWN;
     h->tl.exploitable_during_attacks = "n/a";
+    h->hive_update_time = EX_TIME_UNKNOWN;
     return h;
 }
 

@@ -116,6 +116,7 @@ struct ex_hunt {
     /* install */
     ex_hunt_install inst;
     char *root, *build, *hive_build, *build_path;
+    int64_t hive_update_time; /* when the update that gave the hive's build was installed */
     ex_assessment assessment;
     bool have_assessment;
     ex_hunt_timeline tl;

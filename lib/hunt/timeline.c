@@ -48,6 +48,33 @@ static void fmt_day(int64_t t, char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
+/* The Msi* values name the CU's build; a security update installed on top
+ * shows under Uninstall with its KB (EOMT checks both). The newest known build
+ * of that CU whose KB an installed update names is the exact build. */
+static const ex_kb_build *hive_update_build(ex_hunt *h, const ex_version *cu)
+{
+    size_t n = 0;
+    const ex_kb_build *rows = ex_kb_cu_builds(h->kb, cu, &n);
+    const ex_kb_build *best = NULL;
+    for (size_t i = 0; i < h->nfacts; i++) {
+        const ex_hunt_fact_rec *f = &h->facts[i];
+        const char *kb = f->detail && strcmp(f->key, "hive.update") == 0 ? strstr(f->detail, "KB") : NULL;
+        if (!kb)
+            continue;
+        size_t kn = 2;
+        while (kb[kn] >= '0' && kb[kn] <= '9')
+            kn++;
+        for (size_t k = 0; k < n; k++)
+            if (rows[k].kb[0] && strlen(rows[k].kb) == kn && strncmp(rows[k].kb, kb, kn) == 0 &&
+                ex_version_cmp(&rows[k].version, cu) > 0 &&
+                (!best || ex_version_cmp(&rows[k].version, &best->version) > 0)) {
+                best = &rows[k];
+                h->hive_update_time = f->time;
+            }
+    }
+    return best;
+}
+
 static void pick_build(ex_hunt *h, ex_facts *facts)
 {
     const ex_hunt_fact_rec *fx = ex_hunt_fact_find(h, "install.build");
@@ -61,14 +88,22 @@ static void pick_build(ex_hunt *h, ex_facts *facts)
         facts->version = v;
         if (h->hive_build) {
             ex_version hv;
-            if (ex_version_parse_str(h->hive_build, &hv) == EX_VERSION_OK && ex_version_cmp(&hv, &v) != 0) {
+            /* Msi* values name the CU: only another CU is a disagreement */
+            if (ex_version_parse_str(h->hive_build, &hv) == EX_VERSION_OK && !ex_version_same_cu(&hv, &v)) {
                 h->inst.build_conflict = true;
                 h->inst.hive_build = h->hive_build;
             }
         }
     } else if (h->hive_build && ex_version_parse_str(h->hive_build, &v) == EX_VERSION_OK) {
-        h->build = strdup(h->hive_build);
-        h->inst.build_how = "SOFTWARE hive Msi* values";
+        const ex_kb_build *su = hive_update_build(h, &v);
+        char b[EX_VERSION_STRLEN];
+        if (su) {
+            v = su->version;
+            ex_version_format(&v, b, sizeof b);
+        }
+        h->build = strdup(su ? b : h->hive_build);
+        h->inst.build_how = su ? "SOFTWARE hive Msi* values and the security update listed under Uninstall"
+                               : "SOFTWARE hive Msi* values";
         const ex_hunt_fact_rec *hb = ex_hunt_fact_find(h, "hive.build");
         h->build_path = hb && hb->path ? strdup(hb->path) : NULL;
         facts->have_version = true;
@@ -145,7 +180,14 @@ static void patch_time(ex_hunt *h)
         t->patch_path = p->path;
         return;
     }
-    /* the hive: the earliest Exchange update whose KB names a build at or above the installed one's fix */
+    /* the hive: the update that gave the installed build, else the newest Exchange update */
+    if (h->hive_update_time != EX_TIME_UNKNOWN) {
+        const ex_hunt_fact_rec *hb = ex_hunt_fact_find(h, "hive.build");
+        t->patch_installed = h->hive_update_time;
+        t->patch_how = "time the hive's Uninstall key of the installed security update was written";
+        t->patch_path = hb ? hb->path : NULL;
+        return;
+    }
     for (size_t i = 0; i < h->nfacts; i++) {
         const ex_hunt_fact_rec *f = &h->facts[i];
         if (strcmp(f->key, "hive.update") != 0 || f->time == EX_TIME_UNKNOWN)
