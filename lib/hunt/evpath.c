@@ -33,13 +33,29 @@ static bool ieq_n(const char *a, size_t an, const char *b)
     return an == bn && strncasecmp(a, b, bn) == 0;
 }
 
+/* Folders found at the top of a Windows drive: a one-letter folder is taken
+ * for a drive (KAPE writes "C/Windows/...") only when one of these follows,
+ * so that an ordinary "a/b" stays a path. */
+static bool drive_top(const comp *c)
+{
+    static const char *const names[] = {
+        "Program Files", "Program Files (x86)", "ProgramData", "Windows",  "inetpub",         "Users",
+        "PerfLogs",      "$Recycle.Bin",        "Microsoft",   "Exchange", "Exchange Server", "ExchangeSetupLogs",
+        "root"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ieq_n(c->p, c->n, names[i]))
+            return true;
+    return false;
+}
+
 /* The drive letter a component names, or 0. *encoded is set for the
- * Velociraptor forms, whose other components are then percent-decoded. */
-static char drive_of(const comp *c, bool *encoded)
+ * Velociraptor forms, whose other components are then percent-decoded. next
+ * is the following component (NULL at the end). */
+static char drive_of(const comp *c, const comp *next, bool *encoded)
 {
     const char *p = c->p;
     size_t n = c->n;
-    if (n == 1 && is_letter(p[0]))
+    if (n == 1 && is_letter(p[0]) && next && drive_top(next))
         return p[0];
     if (n == 2 && is_letter(p[0]) && (p[1] == ':' || p[1] == '$'))
         return p[0];
@@ -139,7 +155,7 @@ char *ex_evpath_normalise(const char *rel, size_t len, const char *prefix, int *
     size_t start = 0;
     char drive = 0;
     for (size_t i = 0; i + 1 < n && !drive; i++)
-        if ((drive = drive_of(&c[i], &encoded)))
+        if ((drive = drive_of(&c[i], &c[i + 1], &encoded)))
             start = i + 1;
     ex_buf b = {.max = EX_EVPATH_MAX * 2};
     int r = 0;
@@ -194,8 +210,9 @@ char *ex_evpath_input_prefix(const char *realdir)
     size_t start = n;
     for (size_t i = 0; i < n && start == n; i++)
         if (windows_marker(&c[i]))
-            start = i && drive_of(&c[i - 1], &enc) ? i - 1 : i;
-    if (start == n && n && drive_of(&c[n - 1], &enc))
+            start = i && drive_of(&c[i - 1], &c[i], &enc) ? i - 1 : i;
+    /* the input itself is a drive folder ("/mnt/c", "C$"): what it holds decides for a bare letter */
+    if (start == n && n && (drive_of(&c[n - 1], NULL, &enc) || (c[n - 1].n == 1 && is_letter(c[n - 1].p[0]))))
         start = n - 1;
     ex_buf b = {0};
     int r = ex_buf_puts(&b, "");
