@@ -397,8 +397,6 @@ static int hp_feed(void *st, const char *data, size_t len, uint64_t offset)
     hp_state *s = st;
     if (offset == 0)
         bare_header(s, data, len);
-    if (s->scan.first == EX_TIME_UNKNOWN)
-        ex_logscan_first_time(&s->scan, data, len);
     return ex_logscan_feed(&s->scan, data, len, offset);
 }
 

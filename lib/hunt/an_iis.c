@@ -123,9 +123,9 @@ static const ex_log_rule r_antsword = {"iis.antsword", NULL, "user agent antSwor
                                        "logs-and-builds.md §3.5"};
 
 typedef struct iis_state {
+    ex_logscan scan; /* first: ex_logscan_feed_state */
     ex_hunt *h;
     const ex_hunt_file *f;
-    ex_logscan scan;
     ex_header hdr;
     int col[C_COUNT];
     bool no_header_reported;
@@ -618,14 +618,6 @@ static void *iis_begin(ex_hunt *h, const ex_hunt_file *f)
     return s;
 }
 
-static int iis_feed(void *st, const char *data, size_t len, uint64_t offset)
-{
-    iis_state *s = st;
-    if (s->scan.first == EX_TIME_UNKNOWN)
-        ex_logscan_first_time(&s->scan, data, len);
-    return ex_logscan_feed(&s->scan, data, len, offset);
-}
-
 static void iis_end(void *st, ex_hunt *h, const char *sha256)
 {
     iis_state *s = st;
@@ -638,6 +630,6 @@ const ex_analyzer ex_an_iis = {
     .flags = EX_AN_LINES,
     .wants = iis_wants,
     .begin = iis_begin,
-    .feed = iis_feed,
+    .feed = ex_logscan_feed_state,
     .end = iis_end,
 };

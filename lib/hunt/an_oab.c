@@ -45,9 +45,9 @@ static const ex_log_rule r26858 = {
     "microsoft/CSS-Exchange Security/src/Test-ProxyLogon.ps1 Get-Cve26858", "logs-and-builds.md §1.3"};
 
 typedef struct oab_state {
+    ex_logscan scan; /* first: ex_logscan_feed_state */
     ex_hunt *h;
     const ex_hunt_file *f;
-    ex_logscan scan;
     char oab_prefix[1100]; /* "'C:\...\V15\ClientAccess\OAB", or "" when the install has no drive in the evidence */
     char root_tail[1024];  /* the install root without the evidence's own prefix, '\' separated */
 } oab_state;
@@ -146,14 +146,6 @@ static void *oab_begin(ex_hunt *h, const ex_hunt_file *f)
     return s;
 }
 
-static int oab_feed(void *st, const char *data, size_t len, uint64_t offset)
-{
-    oab_state *s = st;
-    if (s->scan.first == EX_TIME_UNKNOWN)
-        ex_logscan_first_time(&s->scan, data, len);
-    return ex_logscan_feed(&s->scan, data, len, offset);
-}
-
 static void oab_end(void *st, ex_hunt *h, const char *sha256)
 {
     oab_state *s = st;
@@ -172,6 +164,6 @@ const ex_analyzer ex_an_oab = {
     .flags = EX_AN_LINES,
     .wants = oab_wants,
     .begin = oab_begin,
-    .feed = oab_feed,
+    .feed = ex_logscan_feed_state,
     .end = oab_end,
 };

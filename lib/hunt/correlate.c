@@ -203,13 +203,8 @@ static const ex_finding *first_after(const ex_findings *l, const char *id, int64
 
 static void describe(char *buf, size_t n, const char *what, const ex_finding *f)
 {
-    char t[32] = "time unknown";
-    if (f->time != EX_TIME_UNKNOWN) {
-        time_t tt = (time_t)f->time;
-        struct tm tm;
-        gmtime_r(&tt, &tm);
-        strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
+    char t[32];
+    ex_hunt_fmt_time(f->time, t, sizeof t);
     size_t len = strlen(buf);
     const char *base = f->ev.path ? strrchr(f->ev.path, '/') : NULL;
     snprintf(buf + len, n - len, "%s%s %s (%s:%lld)", len ? ", " : "", what, t,

@@ -161,6 +161,9 @@ typedef struct ex_hunt_stats {
 } ex_hunt_stats;
 const ex_hunt_stats *ex_hunt_stats_info(const ex_hunt *h);
 
+/* "2021-03-03T06:59:20Z", or "unknown" for EX_TIME_UNKNOWN. */
+void ex_hunt_fmt_time(int64_t t, char *buf, size_t n);
+
 /* The subject (server name or evidence root) findings carry. */
 const char *ex_hunt_subject(const ex_hunt *h);
 

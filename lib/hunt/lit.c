@@ -161,6 +161,20 @@ static int scan_scalar(const ex_lit *l, const char *data, size_t len, size_t fro
     return 0;
 }
 
+/* The candidates of one step: bits[j] set for position base + j, mb[j] its buckets. */
+static int verify_step(const ex_lit *l, const char *d, size_t len, size_t base, uint64_t bits, const uint8_t *mb,
+                       ex_lit_cb cb, void *ctx)
+{
+    while (bits) {
+        unsigned j = (unsigned)__builtin_ctzll(bits);
+        bits &= bits - 1;
+        int r = verify(l, d, len, base + j, mb[j], cb, ctx);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
 #ifdef LIT_X86
 __attribute__((target("avx2"))) static int scan_avx2(const ex_lit *l, const char *d, size_t len, ex_lit_cb cb,
                                                      void *ctx)
@@ -185,13 +199,9 @@ __attribute__((target("avx2"))) static int scan_avx2(const ex_lit *l, const char
             continue;
         uint8_t mb[32];
         _mm256_storeu_si256((__m256i *)mb, m);
-        while (bits) {
-            unsigned j = (unsigned)__builtin_ctz(bits);
-            bits &= bits - 1;
-            int r = verify(l, d, len, i + j, mb[j], cb, ctx);
-            if (r)
-                return r;
-        }
+        int r = verify_step(l, d, len, i, bits, mb, cb, ctx);
+        if (r)
+            return r;
     }
     return scan_scalar(l, d, len, i, cb, ctx);
 }
@@ -220,13 +230,9 @@ __attribute__((target("avx512f,avx512bw"))) static int scan_avx512(const ex_lit 
             continue;
         uint8_t mb[64];
         _mm512_storeu_si512((void *)mb, m);
-        while (bits) {
-            unsigned j = (unsigned)__builtin_ctzll(bits);
-            bits &= bits - 1;
-            int r = verify(l, d, len, i + j, mb[j], cb, ctx);
-            if (r)
-                return r;
-        }
+        int r = verify_step(l, d, len, i, bits, mb, cb, ctx);
+        if (r)
+            return r;
     }
     return scan_scalar(l, d, len, i, cb, ctx);
 }
@@ -254,13 +260,9 @@ __attribute__((target("ssse3"))) static int scan_ssse3(const ex_lit *l, const ch
             continue;
         uint8_t mb[16];
         _mm_storeu_si128((__m128i *)mb, m);
-        while (bits) {
-            unsigned j = (unsigned)__builtin_ctz(bits);
-            bits &= bits - 1;
-            int r = verify(l, d, len, i + j, mb[j], cb, ctx);
-            if (r)
-                return r;
-        }
+        int r = verify_step(l, d, len, i, bits, mb, cb, ctx);
+        if (r)
+            return r;
     }
     return scan_scalar(l, d, len, i, cb, ctx);
 }

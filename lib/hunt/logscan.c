@@ -309,6 +309,8 @@ int ex_logscan_feed(ex_logscan *s, const char *data, size_t len, uint64_t offset
 {
     if (s->stop)
         return s->stop;
+    if (s->first == EX_TIME_UNKNOWN)
+        ex_logscan_first_time(s, data, len);
     s->chunk = data;
     s->chunk_len = len;
     s->chunk_off = offset;
@@ -321,6 +323,11 @@ int ex_logscan_feed(ex_logscan *s, const char *data, size_t len, uint64_t offset
         keep_last_line(s, data, len);
     }
     return s->stop;
+}
+
+int ex_logscan_feed_state(void *state, const char *data, size_t len, uint64_t offset)
+{
+    return ex_logscan_feed((ex_logscan *)state, data, len, offset);
 }
 
 void ex_logscan_first_time(ex_logscan *s, const char *data, size_t len)

@@ -95,14 +95,18 @@ typedef struct ex_logscan {
 } ex_logscan;
 
 void ex_logscan_init(ex_logscan *s, const ex_lit *lits, ex_logscan_line_fn on_line, void *ctx);
-/* Feed one chunk from analyzer.h's feed(); returns nonzero when on_line asked to stop. */
+/* Feed one chunk from analyzer.h's feed(); returns nonzero when on_line asked
+ * to stop. Notes the first dated line for coverage on the way. */
 int ex_logscan_feed(ex_logscan *s, const char *data, size_t len, uint64_t offset);
-/* Look for the first dated line (not '#') among the first lines of data, while
- * s->first is unknown: call from feed() before ex_logscan_feed(). */
+/* Look for the first dated line (not '#') among the first lines of data
+ * (ex_logscan_feed does it while s->first is unknown). */
 void ex_logscan_first_time(ex_logscan *s, const char *data, size_t len);
 /* End of file: report the file's span (first to last dated line) as coverage
  * of its log directory. */
 void ex_logscan_cover(ex_logscan *s, ex_hunt *h, const ex_hunt_file *f);
+
+/* analyzer.h's feed() for a state whose first member is its ex_logscan. */
+int ex_logscan_feed_state(void *state, const char *data, size_t len, uint64_t offset);
 
 /* The first line of a chunk that starts at offset 0 (headers, first timestamps):
  * the engine's first chunk is also the file's start. */

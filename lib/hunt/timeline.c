@@ -36,18 +36,6 @@ static bool is_activity(const ex_finding *f)
     return f->cve && !(f->id && strncmp(f->id, "ecp.oab-vdir.", 13) == 0);
 }
 
-static void fmt_day(int64_t t, char *buf, size_t n)
-{
-    if (t == EX_TIME_UNKNOWN) {
-        snprintf(buf, n, "unknown");
-        return;
-    }
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
-}
-
 /* The Msi* values name the CU's build; a security update installed on top
  * shows under Uninstall with its KB (EOMT checks both). The newest known build
  * of that CU whose KB an installed update names is the exact build. */
@@ -209,9 +197,9 @@ static void decide(ex_hunt *h)
 {
     ex_hunt_timeline *t = &h->tl;
     char a[40], b[40], c[40];
-    fmt_day(t->first_malicious, a, sizeof a);
-    fmt_day(t->last_malicious, b, sizeof b);
-    fmt_day(t->patch_installed, c, sizeof c);
+    ex_hunt_fmt_time(t->first_malicious, a, sizeof a);
+    ex_hunt_fmt_time(t->last_malicious, b, sizeof b);
+    ex_hunt_fmt_time(t->patch_installed, c, sizeof c);
     if (!t->attacks) {
         t->exploitable_during_attacks = "n/a";
         snprintf(t->basis, sizeof t->basis, "no dated attack finding");

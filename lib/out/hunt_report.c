@@ -11,18 +11,6 @@
 #include "out/term.h"
 #include "util.h"
 
-void ex_hunt_fmt_time(int64_t t, char *buf, size_t n)
-{
-    if (t == EX_TIME_UNKNOWN) {
-        snprintf(buf, n, "unknown");
-        return;
-    }
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 bool ex_hunt_found_attack(const ex_hunt *h)
 {
     const ex_findings *l = ex_hunt_findings(h);

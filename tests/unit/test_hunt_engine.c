@@ -13,6 +13,7 @@
 #include "hunt/evpath.h"
 #include "hunt/hunt.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util.h"
 
 #define ROOT "C:/Program Files/Microsoft/Exchange Server/V15"
@@ -176,44 +177,17 @@ static probe_file *probe_find(const char *suffix)
 
 static char tmpdir[256];
 
-static void mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
-
 static void write_file(const char *rel, const char *data, size_t n)
 {
-    char path[1024], dir[1024];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, rel);
-    snprintf(dir, sizeof dir, "%s", path);
-    *strrchr(dir, '/') = '\0';
-    mkdirs(dir);
-    FILE *f = fopen(path, "wb");
-    fwrite(data, 1, n, f);
-    fclose(f);
+    t_put(tmpdir, rel, data, n);
 }
-
 static void new_tmpdir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/exaudit-hunt-engine.XXXXXX");
-    if (!mkdtemp(tmpdir))
-        abort();
+    t_tmpdir(tmpdir, sizeof tmpdir, "hunt-engine");
 }
-
 static void rm_tmpdir(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup of %s failed\n", tmpdir);
+    t_rmtree(tmpdir);
 }
 
 static ex_hunt *run_hunt(const char *input, const ex_analyzer *const *an, size_t nan, size_t per_rule)

@@ -13,6 +13,7 @@
 #include "hunt/lit.h"
 #include "hunt/logscan.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util.h"
 
 #define ROOT   "C/Program Files/Microsoft/Exchange Server/V15"
@@ -20,29 +21,9 @@
 
 static char tmp[256];
 
-static void mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
-
 static void put(const char *rel, const char *data, size_t n)
 {
-    char path[1024], dir[1024];
-    snprintf(path, sizeof path, "%s/%s", tmp, rel);
-    snprintf(dir, sizeof dir, "%s", path);
-    *strrchr(dir, '/') = '\0';
-    mkdirs(dir);
-    FILE *f = fopen(path, "wb");
-    fwrite(data, 1, n, f);
-    fclose(f);
+    t_put(tmp, rel, data, n);
 }
 
 static void put_fixture(const char *fixture, const char *rel)
@@ -60,17 +41,11 @@ static void put_fixture(const char *fixture, const char *rel)
 
 static void start(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/exaudit-hunt-logs.XXXXXX");
-    if (!mkdtemp(tmp))
-        abort();
+    t_tmpdir(tmp, sizeof tmp, "hunt-logs");
 }
-
 static void finish(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup failed\n");
+    t_rmtree(tmp);
 }
 
 static ex_hunt *hunt_with(const ex_analyzer *const *an, size_t n)
