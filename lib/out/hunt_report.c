@@ -114,14 +114,18 @@ static void print_install(FILE *out, const ex_hunt *h, const ex_hunt_report_opts
         fprintf(out, "Build:    not found (no Bin/ExSetup.exe version, no SOFTWARE hive)\n");
         return;
     }
-    fprintf(out, "Build:    %s (%s", in->build, in->build_how);
-    if (in->build_conflict)
-        fprintf(out, "; the hive says %s", in->hive_build);
-    fprintf(out, ")\n");
+    char head[600];
+    int n = snprintf(head, sizeof head, "Build:    %s (%s", in->build, in->build_how);
+    if (in->build_conflict && n > 0 && (size_t)n < sizeof head)
+        n += snprintf(head + n, sizeof head - (size_t)n, "; the hive says %s", in->hive_build);
+    if (n > 0 && (size_t)n < sizeof head)
+        snprintf(head + n, sizeof head - (size_t)n, ")");
     const ex_assessment *a = ex_hunt_assessment(h);
     if (a) {
         ex_summary_opts so = {.color = o->color, .verbose = o->verbose};
-        ex_print_assessment(out, in->build, a, &so);
+        ex_print_assessment(out, head, a, &so);
+    } else {
+        fprintf(out, "%s\n", head);
     }
 }
 
