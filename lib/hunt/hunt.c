@@ -199,7 +199,15 @@ bool ex_hunt_full(const ex_hunt *h)
 int hunt_add_entry(ex_hunt *h, hsrc *s, const char *rel, size_t rellen, uint64_t size, int64_t mtime, uint32_t id)
 {
     int problem = 0;
-    char *path = ex_evpath_normalise(rel, rellen, s->prefix, &problem);
+    /* the entry's own name decides traversal; the input's prefix may hold the drive */
+    char *path = ex_evpath_normalise(rel, rellen, NULL, &problem);
+    if (path && s->prefix && s->prefix[0]) {
+        ex_buf j = {0};
+        int r = ex_buf_puts(&j, s->prefix) | ex_buf_append(&j, "/", 1) | ex_buf_append(&j, rel, rellen);
+        free(path);
+        path = r ? NULL : ex_evpath_normalise(j.data, j.len, NULL, &problem);
+        ex_buf_free(&j);
+    }
     if (!path) {
         hunt_skip_source(h, s, rel, rellen, problem ? ex_evpath_problem_name(problem) : "out of memory");
         return problem ? 0 : -1;

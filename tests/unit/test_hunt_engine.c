@@ -571,3 +571,31 @@ TEST(coverage_span_and_gaps)
     ex_hunt_free(h);
     rm_tmpdir();
 }
+
+/* Regression: a single log file, or a log folder, given alone keeps the
+ * Windows context of its own path (the drive and the Logging layout). */
+TEST(single_file_and_log_folder_inputs)
+{
+    new_tmpdir();
+    probe_reset();
+    write_file("C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_10.LOG", "a\n", 2);
+    char file[700], folder[700];
+    snprintf(file, sizeof file,
+             "%s/C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_10.LOG", tmpdir);
+    snprintf(folder, sizeof folder, "%s/C/Program Files/Microsoft/Exchange Server/V15/Logging", tmpdir);
+    const ex_analyzer *an[] = {&probe};
+    ex_hunt *h = run_hunt(file, an, 1, 0);
+    probe_file *pf = probe_find("HttpProxy_10.LOG");
+    if (pf)
+        CHECK_STR(pf->path, ROOT "/Logging/HttpProxy/Ecp/HttpProxy_10.LOG");
+    CHECK(pf != NULL);
+    ex_hunt_free(h);
+    probe_reset();
+    h = run_hunt(folder, an, 1, 0);
+    CHECK_STR(ex_hunt_install_root(h), ROOT);
+    pf = probe_find("HttpProxy_10.LOG");
+    if (pf)
+        CHECK_STR(pf->install_rel, "Logging/HttpProxy/Ecp/HttpProxy_10.LOG");
+    ex_hunt_free(h);
+    rm_tmpdir();
+}
