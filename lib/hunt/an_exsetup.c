@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hunt/an_state.h"
 #include "hunt/analyzer.h"
 #include "hunt/evpath.h"
 #include "hunt/exsetup.h"
@@ -58,24 +59,14 @@ static bool exsetup_wants(const ex_hunt *h, const ex_hunt_file *f)
            ex_evpath_match("**/Exchange*/Bin/ExSetup.exe", f->path);
 }
 
-typedef struct exsetup_state {
-    ex_hunt *h;
-    ex_hunt_file f;
-} exsetup_state;
-
 static void *exsetup_begin(ex_hunt *h, const ex_hunt_file *f)
 {
-    exsetup_state *s = calloc(1, sizeof *s);
-    if (s) {
-        s->h = h;
-        s->f = *f;
-    }
-    return s;
+    return ex_an_state_new(sizeof(ex_an_state), h, f);
 }
 
 static int exsetup_whole(void *st, const unsigned char *data, size_t len, const char *local_path)
 {
-    exsetup_state *s = st;
+    ex_an_state *s = st;
     char build[EX_VERSION_STRLEN], note[120], err[200], why[300];
     if (ex_exsetup_build(data, len, build, sizeof build, note, sizeof note, err, sizeof err) != 0) {
         snprintf(why, sizeof why, "installed build not read from ExSetup.exe: %s", err);
@@ -91,16 +82,11 @@ static int exsetup_whole(void *st, const unsigned char *data, size_t len, const 
     return 0;
 }
 
-static void exsetup_end(void *st, ex_hunt *h, const char *sha256)
-{
-    free(st);
-}
-
 const ex_analyzer ex_an_exsetup = {
     .name = "exsetup",
     .flags = EX_AN_WHOLE,
     .wants = exsetup_wants,
     .begin = exsetup_begin,
     .whole = exsetup_whole,
-    .end = exsetup_end,
+    .end = ex_an_state_end,
 };
