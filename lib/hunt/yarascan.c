@@ -336,17 +336,25 @@ static void take_meta(ex_yara_match *m, const YR_RULE *r)
     }
 }
 
+/* The first public match of the rule's strings. libyara 4.2's match records may
+ * sit at addresses not aligned for YR_MATCH (UndefinedBehaviorSanitizer, in its
+ * own list walk): each is copied out before use instead of going through
+ * yr_string_matches_foreach. */
 static void take_first_match(ex_yara_match *m, YR_SCAN_CONTEXT *ctx, const YR_RULE *r, const scan_ctx *sc)
 {
     const YR_STRING *s;
     yr_rule_strings_foreach(r, s)
     {
-        const YR_MATCH *mt;
-        yr_string_matches_foreach(ctx, s, mt)
-        {
-            m->offset = mt->base + mt->offset;
-            excerpt(m, sc, m->offset, mt->match_length > 0 ? (size_t)mt->match_length : 0);
-            return;
+        const YR_MATCH *p = ctx->matches[s->idx].head;
+        for (int guard = 0; p && guard < 100000; guard++) {
+            YR_MATCH mt;
+            memcpy(&mt, p, sizeof mt);
+            if (!mt.is_private) {
+                m->offset = mt.base + mt.offset;
+                excerpt(m, sc, m->offset, mt.match_length > 0 ? (size_t)mt.match_length : 0);
+                return;
+            }
+            p = mt.next;
         }
     }
 }
