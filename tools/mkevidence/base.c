@@ -29,7 +29,10 @@ void mk_rng_seed(mk_rng *r, uint64_t seed, uint64_t stream)
         r->s[i] = splitmix64(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t mk_rng_next(mk_rng *r)
 {
@@ -126,11 +129,28 @@ int64_t mk_time_make(int year, int mon, int day, int hour, int min, int sec, int
     return days_from_civil(year, mon, day) * MK_DAY_MS + hour * MK_HOUR_MS + min * 60000LL + sec * 1000LL + ms;
 }
 
+/* Hand-formatted: this runs several times per log line. */
 void mk_time_iso_ms(int64_t ms, char *buf)
 {
     mk_tm t;
     mk_time_split(ms, &t);
-    snprintf(buf, 25, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.year, t.mon, t.day, t.hour, t.min, t.sec, t.ms);
+    char *p = buf;
+    p = mk_put_2d(p, (unsigned)t.year / 100);
+    p = mk_put_2d(p, (unsigned)t.year % 100);
+    *p++ = '-';
+    p = mk_put_2d(p, (unsigned)t.mon);
+    *p++ = '-';
+    p = mk_put_2d(p, (unsigned)t.day);
+    *p++ = 'T';
+    p = mk_put_2d(p, (unsigned)t.hour);
+    *p++ = ':';
+    p = mk_put_2d(p, (unsigned)t.min);
+    *p++ = ':';
+    p = mk_put_2d(p, (unsigned)t.sec);
+    *p++ = '.';
+    p = mk_put_3d(p, (unsigned)t.ms);
+    *p++ = 'Z';
+    *p = 0;
 }
 
 void mk_time_iso_s(int64_t ms, char *buf)
@@ -148,7 +168,10 @@ int64_t mk_parse_date(const char *s)
         return -1;
     if (y < 1990 || y > 2100 || m < 1 || m > 12 || d < 1 || d > 31)
         return -1;
-    return mk_time_make(y, m, d, 0, 0, 0, 0);
+    int64_t ms = mk_time_make(y, m, d, 0, 0, 0, 0);
+    mk_tm t;
+    mk_time_split(ms, &t);
+    return t.day == d ? ms : -1; /* 2021-02-30 is not a day */
 }
 
 /* ------------------------------------------------------------------ builds */
@@ -201,8 +224,14 @@ char *mk_put_csv(char *p, const char *s)
 
 static char out_root[4096];
 
-void mk_out_init(const char *root) { snprintf(out_root, sizeof out_root, "%s", root); }
-const char *mk_out_root(void) { return out_root; }
+void mk_out_init(const char *root)
+{
+    snprintf(out_root, sizeof out_root, "%s", root);
+}
+const char *mk_out_root(void)
+{
+    return out_root;
+}
 
 void mk_out_local(const char *vpath, char *buf, size_t n)
 {
@@ -309,7 +338,10 @@ void mk_file_write(mk_file *f, const void *p, size_t n)
     mk_file_commit(f, w + n);
 }
 
-void mk_file_puts(mk_file *f, const char *s) { mk_file_write(f, s, strlen(s)); }
+void mk_file_puts(mk_file *f, const char *s)
+{
+    mk_file_write(f, s, strlen(s));
+}
 
 static void set_times_fd(int fd, int64_t mtime_ms)
 {
@@ -357,16 +389,7 @@ void mk_set_dir_time(const char *vpath, int64_t mtime_ms)
 
 #define PLAN_GROW(arr, n, cap)                                                                                         \
     do {                                                                                                               \
-        if ((n) == (cap)) {                                                                                            \
-            size_t nc = (cap) ? (cap) * 2 : 64;                                                                        \
-            void *np = realloc((arr), nc * sizeof *(arr));                                                             \
-            if (!np) {                                                                                                 \
-                mk_warn("out of memory");                                                                              \
-                exit(3);                                                                                               \
-            }                                                                                                          \
-            (arr) = np;                                                                                                \
-            (cap) = nc;                                                                                                \
-        }                                                                                                              \
+        MK_GROW(arr, n, cap);                                                                                          \
         memset(&(arr)[(n)], 0, sizeof *(arr));                                                                         \
     } while (0)
 
@@ -444,14 +467,24 @@ void mk_plan_sort(mk_plan *p)
     sort_events(p->events, p->nevents);
 }
 
-const char *mk_keep(const char *s)
+/* Strings that live as long as the run: remembered so that mk_keep_release()
+ * frees them all at the end. */
+static char **kept;
+static size_t nkept, capkept;
+
+static const char *keep_ptr(char *p)
 {
-    char *d = strdup(s ? s : "");
-    if (!d) {
+    if (!p || (nkept == capkept && !(kept = realloc(kept, (capkept = capkept ? capkept * 2 : 256) * sizeof *kept)))) {
         mk_warn("out of memory");
         exit(3);
     }
-    return d;
+    kept[nkept++] = p;
+    return p;
+}
+
+const char *mk_keep(const char *s)
+{
+    return keep_ptr(strdup(s ? s : ""));
 }
 
 const char *mk_keepf(const char *fmt, ...)
@@ -461,11 +494,28 @@ const char *mk_keepf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        mk_warn("out of memory");
-        exit(3);
-    }
-    return s;
+    return keep_ptr(n < 0 ? NULL : s);
+}
+
+void mk_keep_release(void)
+{
+    for (size_t i = 0; i < nkept; i++)
+        free(kept[i]);
+    free(kept);
+    kept = NULL;
+    nkept = capkept = 0;
+}
+
+void mk_plan_free(mk_plan *p)
+{
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i].data);
+    free(p->reqs);
+    free(p->ecp);
+    free(p->oab);
+    free(p->events);
+    free(p->files);
+    memset(p, 0, sizeof *p);
 }
 
 void mk_warn(const char *fmt, ...)
@@ -478,8 +528,8 @@ void mk_warn(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-const char *const mk_proto_folder[MK_P_COUNT] = {"Autodiscover", "Eas",        "Ecp",    "Ews",    "Mapi",
-                                                 "Oab",          "Owa",        "OwaCalendar", "PowerShell", "RpcHttp"};
-const char *const mk_proto_name[MK_P_COUNT] = {"Autodiscover", "Eas",        "Ecp",    "Ews",    "Mapi",
-                                               "Oab",          "Owa",        "OwaCalendar", "PowerShell", "RpcHttp"};
+const char *const mk_proto_folder[MK_P_COUNT] = {"Autodiscover", "Eas", "Ecp",         "Ews",        "Mapi",
+                                                 "Oab",          "Owa", "OwaCalendar", "PowerShell", "RpcHttp"};
+const char *const mk_proto_name[MK_P_COUNT] = {"Autodiscover", "Eas", "Ecp",         "Ews",        "Mapi",
+                                               "Oab",          "Owa", "OwaCalendar", "PowerShell", "RpcHttp"};
 const char *const mk_channel_name[MK_CH_COUNT] = {"Application", "MSExchange Management"};

@@ -13,16 +13,16 @@
 
 #include "mkev.h"
 
-#define QUAL_INFO 16384
+#define QUAL_INFO    16384
 #define QUAL_WARNING 32768
-#define QUAL_ERROR 49152
-#define KW_CLASSIC 0x80000000000000ULL
+#define QUAL_ERROR   49152
+#define KW_CLASSIC   0x80000000000000ULL
 
 static const char *const data_empty = "";
 
 /* The 27 strings of an MSExchange CmdletLogs event (EID 1, as in the samples). */
-void mk_cmdlet_event(mk_event *e, int64_t t, const char *cmdlet, const char *params, const mk_user *u,
-                     bool via_ecp, const char *activity_guid)
+void mk_cmdlet_event(mk_event *e, int64_t t, const char *cmdlet, const char *params, const mk_user *u, bool via_ecp,
+                     const char *activity_guid)
 {
     memset(e, 0, sizeof *e);
     e->t = t;
@@ -82,16 +82,7 @@ typedef struct evlist {
 
 static mk_event *evlist_add(evlist *l)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 1024;
-        mk_event *ne = realloc(l->ev, nc * sizeof *ne);
-        if (!ne) {
-            mk_warn("out of memory");
-            exit(3);
-        }
-        l->ev = ne;
-        l->cap = nc;
-    }
+    MK_GROW(l->ev, l->n, l->cap);
     return &l->ev[l->n++];
 }
 
@@ -164,11 +155,12 @@ static int cmp_time(const void *a, const void *b)
  * events first among equals), inside [from, to). */
 static void merge(const mk_cfg *c, const mk_plan *p, int channel, evlist *bg, evlist *out)
 {
-    qsort(bg->ev, bg->n, sizeof *bg->ev, cmp_time);
+    if (bg->n)
+        qsort(bg->ev, bg->n, sizeof *bg->ev, cmp_time);
     size_t i = 0, j = 0;
     for (;;) {
-        while (j < p->nevents && (p->events[j].channel != channel || p->events[j].t < c->from_ms ||
-                                  p->events[j].t >= c->to_ms))
+        while (j < p->nevents &&
+               (p->events[j].channel != channel || p->events[j].t < c->from_ms || p->events[j].t >= c->to_ms))
             j++;
         bool have_p = j < p->nevents, have_b = i < bg->n;
         if (!have_p && !have_b)
@@ -365,8 +357,8 @@ int mk_events_write(const mk_cfg *c, mk_plan *p)
         mk_tm tm;
         mk_time_split(c->to_ms, &tm);
         char vpath[256];
-        snprintf(vpath, sizeof vpath, "EventLogs/%04d%02d%02d%02d%02d%02d_EvtxECmd_Output.csv", tm.year, tm.mon,
-                 tm.day, 8, 15, 42);
+        snprintf(vpath, sizeof vpath, "EventLogs/%04d%02d%02d%02d%02d%02d_EvtxECmd_Output.csv", tm.year, tm.mon, tm.day,
+                 8, 15, 42);
         mk_file f;
         rc = mk_file_open(&f, vpath);
         if (rc == 0) {

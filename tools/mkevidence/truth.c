@@ -35,20 +35,6 @@ static coverage *covs;
 static size_t ncovs, capcovs;
 static int64_t mal_first = INT64_MAX, mal_last = INT64_MIN;
 
-#define GROW(arr, n, cap)                                                                                              \
-    do {                                                                                                               \
-        if ((n) == (cap)) {                                                                                            \
-            size_t nc = (cap) ? (cap) * 2 : 32;                                                                        \
-            void *np = realloc((arr), nc * sizeof *(arr));                                                             \
-            if (!np) {                                                                                                 \
-                mk_warn("out of memory");                                                                              \
-                exit(3);                                                                                               \
-            }                                                                                                          \
-            (arr) = np;                                                                                                \
-            (cap) = nc;                                                                                                \
-        }                                                                                                              \
-    } while (0)
-
 void mk_truth_malicious_time(int64_t ms)
 {
     if (ms == INT64_MIN)
@@ -62,7 +48,7 @@ void mk_truth_malicious_time(int64_t ms)
 void mk_truth_add(const mk_expect *e, const char *vpath, int64_t line, int64_t record, int64_t time_ms,
                   const char *sha256)
 {
-    GROW(exps, nexps, capexps);
+    MK_GROW(exps, nexps, capexps);
     expected *x = &exps[nexps++];
     memset(x, 0, sizeof *x);
     x->e = e;
@@ -77,7 +63,7 @@ void mk_truth_add(const mk_expect *e, const char *vpath, int64_t line, int64_t r
 
 void mk_truth_benign(const char *vpath, int64_t line, const char *note)
 {
-    GROW(benigns, nbenigns, capbenigns);
+    MK_GROW(benigns, nbenigns, capbenigns);
     benign *b = &benigns[nbenigns++];
     b->path = strdup(vpath);
     b->line = line;
@@ -94,7 +80,7 @@ void mk_truth_cover(const char *dir, int64_t first, int64_t last)
                 covs[i].last = last;
             return;
         }
-    GROW(covs, ncovs, capcovs);
+    MK_GROW(covs, ncovs, capcovs);
     covs[ncovs].dir = strdup(dir);
     covs[ncovs].first = first;
     covs[ncovs].last = last;
@@ -140,8 +126,14 @@ static json_t *time_or_null(int64_t ms)
     return json_string(iso);
 }
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
-static json_t *int_or_null(int64_t v) { return v < 0 ? json_null() : json_integer(v); }
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+static json_t *int_or_null(int64_t v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
 
 static int cmp_expected(const void *a, const void *b)
 {
@@ -166,7 +158,10 @@ static int cmp_benign(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static int cmp_cover(const void *a, const void *b) { return strcmp(((const coverage *)a)->dir, ((const coverage *)b)->dir); }
+static int cmp_cover(const void *a, const void *b)
+{
+    return strcmp(((const coverage *)a)->dir, ((const coverage *)b)->dir);
+}
 
 static json_t *expected_json(const expected *x, bool required)
 {
@@ -188,9 +183,12 @@ static json_t *expected_json(const expected *x, bool required)
 
 int mk_truth_write(const mk_cfg *c, const char *path)
 {
-    qsort(exps, nexps, sizeof *exps, cmp_expected);
-    qsort(benigns, nbenigns, sizeof *benigns, cmp_benign);
-    qsort(covs, ncovs, sizeof *covs, cmp_cover);
+    if (nexps) /* qsort(NULL, 0, ...) is undefined */
+        qsort(exps, nexps, sizeof *exps, cmp_expected);
+    if (nbenigns)
+        qsort(benigns, nbenigns, sizeof *benigns, cmp_benign);
+    if (ncovs)
+        qsort(covs, ncovs, sizeof *covs, cmp_cover);
     char b[32], pb[32], day[16];
     mk_build_short(&c->build, b, sizeof b);
     mk_build_short(&c->patched_build, pb, sizeof pb);

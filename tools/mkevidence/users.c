@@ -14,9 +14,9 @@ mk_user *mk_users;
 size_t mk_nusers;
 
 static const char *const first_names[] = {
-    "anna",  "ben",   "clara", "david", "emma",   "felix", "greta", "hugo",  "ida",   "jonas", "karin", "lars",
-    "mia",   "nils",  "olga",  "paul",  "rita",   "sven",  "tina",  "uwe",   "vera",  "wim",   "yara",  "zoe",
-    "aaron", "birte", "cem",   "dana",  "erik",   "fiona", "georg", "hanna", "ilse",  "jan",   "kai",   "lena",
+    "anna",  "ben",   "clara", "david", "emma", "felix", "greta", "hugo",  "ida",  "jonas", "karin", "lars",
+    "mia",   "nils",  "olga",  "paul",  "rita", "sven",  "tina",  "uwe",   "vera", "wim",   "yara",  "zoe",
+    "aaron", "birte", "cem",   "dana",  "erik", "fiona", "georg", "hanna", "ilse", "jan",   "kai",   "lena",
 };
 static const char *const last_names[] = {
     "berg",   "klein",  "wagner", "becker", "hansen", "meyer",  "novak", "peters", "roth",  "schulz",

@@ -19,26 +19,86 @@
 #include "mkev.h"
 
 #define HP_ROTATE_BYTES (10u << 20) /* a new -N file past 10 MiB (Exchange rotates by size too) */
-#define LINE_RESERVE 16384
+#define LINE_RESERVE    16384
 
 /* ------------------------------------------------------------ HttpProxy */
 
 enum hp_field {
-    F_DateTime, F_RequestId, F_MajorVersion, F_MinorVersion, F_BuildVersion, F_RevisionVersion, F_ClientRequestId,
-    F_Protocol, F_UrlHost, F_UrlStem, F_ProtocolAction, F_AuthenticationType, F_IsAuthenticated, F_AuthenticatedUser,
-    F_Organization, F_AnchorMailbox, F_UserAgent, F_ClientIpAddress, F_ServerHostName, F_HttpStatus, F_BackEndStatus,
-    F_ErrorCode, F_Method, F_ProxyAction, F_TargetServer, F_TargetServerVersion, F_RoutingType, F_RoutingHint,
-    F_BackEndCookie, F_ServerLocatorHost, F_ServerLocatorLatency, F_RequestBytes, F_ResponseBytes,
-    F_TargetOutstandingRequests, F_AuthModulePerfContext, F_HttpPipelineLatency, F_CalculateTargetBackEndLatency,
-    F_GlsLatencyBreakup, F_TotalGlsLatency, F_AccountForestLatencyBreakup, F_TotalAccountForestLatency,
-    F_ResourceForestLatencyBreakup, F_TotalResourceForestLatency, F_ADLatency, F_SharedCacheLatencyBreakup,
-    F_TotalSharedCacheLatency, F_ActivityContextLifeTime, F_ModuleToHandlerSwitchingLatency, F_ClientReqStreamLatency,
-    F_BackendReqInitLatency, F_BackendReqStreamLatency, F_BackendProcessingLatency, F_BackendRespInitLatency,
-    F_BackendRespStreamLatency, F_ClientRespStreamLatency, F_KerberosAuthHeaderLatency, F_HandlerCompletionLatency,
-    F_RequestHandlerLatency, F_HandlerToModuleSwitchingLatency, F_ProxyTime, F_CoreLatency, F_RoutingLatency,
-    F_HttpProxyOverhead, F_TotalRequestTime, F_RouteRefresherLatency, F_UrlQuery, F_BackEndGenericInfo, F_GenericInfo,
-    F_GenericErrors, F_EdgeTraceId, F_DatabaseGuid, F_UserADObjectGuid, F_PartitionEndpointLookupLatency,
-    F_RoutingStatus, F_COUNT
+    F_DateTime,
+    F_RequestId,
+    F_MajorVersion,
+    F_MinorVersion,
+    F_BuildVersion,
+    F_RevisionVersion,
+    F_ClientRequestId,
+    F_Protocol,
+    F_UrlHost,
+    F_UrlStem,
+    F_ProtocolAction,
+    F_AuthenticationType,
+    F_IsAuthenticated,
+    F_AuthenticatedUser,
+    F_Organization,
+    F_AnchorMailbox,
+    F_UserAgent,
+    F_ClientIpAddress,
+    F_ServerHostName,
+    F_HttpStatus,
+    F_BackEndStatus,
+    F_ErrorCode,
+    F_Method,
+    F_ProxyAction,
+    F_TargetServer,
+    F_TargetServerVersion,
+    F_RoutingType,
+    F_RoutingHint,
+    F_BackEndCookie,
+    F_ServerLocatorHost,
+    F_ServerLocatorLatency,
+    F_RequestBytes,
+    F_ResponseBytes,
+    F_TargetOutstandingRequests,
+    F_AuthModulePerfContext,
+    F_HttpPipelineLatency,
+    F_CalculateTargetBackEndLatency,
+    F_GlsLatencyBreakup,
+    F_TotalGlsLatency,
+    F_AccountForestLatencyBreakup,
+    F_TotalAccountForestLatency,
+    F_ResourceForestLatencyBreakup,
+    F_TotalResourceForestLatency,
+    F_ADLatency,
+    F_SharedCacheLatencyBreakup,
+    F_TotalSharedCacheLatency,
+    F_ActivityContextLifeTime,
+    F_ModuleToHandlerSwitchingLatency,
+    F_ClientReqStreamLatency,
+    F_BackendReqInitLatency,
+    F_BackendReqStreamLatency,
+    F_BackendProcessingLatency,
+    F_BackendRespInitLatency,
+    F_BackendRespStreamLatency,
+    F_ClientRespStreamLatency,
+    F_KerberosAuthHeaderLatency,
+    F_HandlerCompletionLatency,
+    F_RequestHandlerLatency,
+    F_HandlerToModuleSwitchingLatency,
+    F_ProxyTime,
+    F_CoreLatency,
+    F_RoutingLatency,
+    F_HttpProxyOverhead,
+    F_TotalRequestTime,
+    F_RouteRefresherLatency,
+    F_UrlQuery,
+    F_BackEndGenericInfo,
+    F_GenericInfo,
+    F_GenericErrors,
+    F_EdgeTraceId,
+    F_DatabaseGuid,
+    F_UserADObjectGuid,
+    F_PartitionEndpointLookupLatency,
+    F_RoutingStatus,
+    F_COUNT
 };
 
 /* The 74-field list of Exchange 2016 CU22 (DFIRPAGE sample, logs-and-builds.md §3.1), in order. */
@@ -67,8 +127,6 @@ static char hp_fields_old[2048];
 
 static void hp_layouts_init(void)
 {
-    static const char *const names[F_COUNT] = {0};
-    (void)names;
     for (int i = 0; i < F_COUNT; i++)
         hp_layout_new[i] = (uint8_t)i;
     /* Build the old list by dropping fields from the new one. */
@@ -88,10 +146,10 @@ static void hp_layouts_init(void)
 typedef struct logfile {
     mk_file f;
     bool open;
-    int64_t period;   /* hour or day start (ms) */
-    int seq;          /* the -N of the file name */
+    int64_t period; /* hour or day start (ms) */
+    int seq;        /* the -N of the file name */
     int64_t first_t, last_t;
-    int layout;       /* IIS: field layout in force */
+    int layout; /* IIS: field layout in force */
 } logfile;
 
 typedef struct cover {
@@ -107,7 +165,6 @@ typedef struct wl {
     uint64_t bytes_closed;
     char build_long[2][24];
     char build_short[2][24];
-    char ecp_sid[37];
 } wl;
 
 static void cover_add(cover *cv, int64_t t)
@@ -141,7 +198,33 @@ static void put_line_end(mk_file *f, char *p)
     f->lines++;
 }
 
-static int build_idx(const wl *w, int64_t t) { return t >= w->c->patched_ms ? 1 : 0; }
+/* After a line is written: the file's last time, coverage, and what the truth says about the line. */
+static void line_done(logfile *lf, cover *cv, int64_t t, const mk_expect *e, const char *benign)
+{
+    lf->last_t = t;
+    cover_add(cv, t);
+    if (e)
+        mk_truth_add(e, lf->f.vpath, (int64_t)lf->f.lines, -1, t, NULL);
+    if (benign)
+        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, benign);
+}
+
+/* "TimeStamp,ServerName," of the ECP and OAB generator logs. */
+static char *put_stamp_server(char *p, int64_t t)
+{
+    char iso[25];
+    mk_time_iso_ms(t, iso);
+    p = mk_put(p, iso);
+    *p++ = ',';
+    p = mk_put(p, MK_SERVER);
+    *p++ = ',';
+    return p;
+}
+
+static int build_idx(const wl *w, int64_t t)
+{
+    return t >= w->c->patched_ms ? 1 : 0;
+}
 
 static int hp_open(wl *w, int proto, int64_t t)
 {
@@ -166,8 +249,9 @@ static int hp_open(wl *w, int proto, int64_t t)
     const mk_build *b = mk_build_at(w->c, t);
     mk_time_iso_ms(t, iso);
     char *p = mk_file_reserve(&lf->f, 4096);
-    p += sprintf(p, "#Software: Microsoft Exchange Server\r\n#Version: %s\r\n#Log-type: HttpProxy Logs\r\n#Date: %s\r\n"
-                    "#Fields: %s\r\n",
+    p += sprintf(p,
+                 "#Software: Microsoft Exchange Server\r\n#Version: %s\r\n#Log-type: HttpProxy Logs\r\n#Date: %s\r\n"
+                 "#Fields: %s\r\n",
                  w->build_long[build_idx(w, t)], iso, b->minor == 0 ? hp_fields_old : hp_fields_new);
     mk_file_commit(&lf->f, p);
     lf->f.lines += 5;
@@ -239,8 +323,7 @@ static char *hp_field(wl *w, char *p, int field, const mk_req *r, const mk_build
     case F_RequestBytes: return mk_put_u(p, (uint64_t)r->req_bytes);
     case F_ResponseBytes: return mk_put_u(p, (uint64_t)r->resp_bytes);
     case F_TargetOutstandingRequests: return r->target[0] ? mk_put_u(p, mk_rng_below(&w->rng, 4)) : p;
-    case F_AuthModulePerfContext:
-        return r->authenticated ? mk_put(p, "UAC=0;UAS=0;UAI=0;TC=0;TMS=1") : p;
+    case F_AuthModulePerfContext: return r->authenticated ? mk_put(p, "UAC=0;UAS=0;UAI=0;TC=0;TMS=1") : p;
     case F_HttpPipelineLatency: return put_latency(w, p, 5);
     case F_CalculateTargetBackEndLatency: return r->target[0] ? put_latency(w, p, 4) : p;
     case F_GlsLatencyBreakup:
@@ -254,14 +337,12 @@ static char *hp_field(wl *w, char *p, int field, const mk_req *r, const mk_build
     case F_UserADObjectGuid:
     case F_RoutingStatus:
     case F_BackEndGenericInfo:
-    case F_KerberosAuthHeaderLatency:
-        return p;
+    case F_KerberosAuthHeaderLatency: return p;
     case F_TotalGlsLatency:
     case F_TotalAccountForestLatency:
     case F_TotalResourceForestLatency:
     case F_TotalSharedCacheLatency:
-    case F_PartitionEndpointLookupLatency:
-        return p;
+    case F_PartitionEndpointLookupLatency: return p;
     case F_ADLatency: return r->authenticated ? put_latency(w, p, 3) : p;
     case F_ActivityContextLifeTime: return mk_put_u(p, (uint64_t)r->time_taken + 1);
     case F_ModuleToHandlerSwitchingLatency: return mk_put_u(p, 0);
@@ -269,8 +350,7 @@ static char *hp_field(wl *w, char *p, int field, const mk_req *r, const mk_build
     case F_BackendReqInitLatency:
     case F_BackendReqStreamLatency:
     case F_BackendRespInitLatency:
-    case F_BackendRespStreamLatency:
-        return r->target[0] ? put_latency(w, p, 4) : p;
+    case F_BackendRespStreamLatency: return r->target[0] ? put_latency(w, p, 4) : p;
     case F_BackendProcessingLatency: return r->target[0] ? mk_put_u(p, (uint64_t)r->time_taken * 9 / 10) : p;
     case F_ClientRespStreamLatency: return put_latency(w, p, 3);
     case F_HandlerCompletionLatency: return mk_put_u(p, 0);
@@ -331,26 +411,41 @@ static int hp_write(wl *w, const mk_req *r)
         p = hp_field(w, p, layout[i], r, b);
     }
     put_line_end(&lf->f, p);
-    lf->last_t = r->t;
-    cover_add(&w->cov_hp[r->proto], r->t);
-    if (r->expect[MK_T_HP])
-        mk_truth_add(r->expect[MK_T_HP], lf->f.vpath, (int64_t)lf->f.lines, -1, r->t, NULL);
-    if (r->benign_note[MK_T_HP])
-        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, r->benign_note[MK_T_HP]);
+    line_done(lf, &w->cov_hp[r->proto], r->t, r->expect[MK_T_HP], r->benign_note[MK_T_HP]);
     return 0;
 }
 
 /* ------------------------------------------------------------------ IIS */
 
 enum iis_field {
-    I_date, I_time, I_sitename, I_computername, I_sip, I_method, I_stem, I_query, I_sport, I_username, I_cip,
-    I_version, I_ua, I_referer, I_host, I_status, I_substatus, I_win32, I_scbytes, I_csbytes, I_timetaken, I_xff,
+    I_date,
+    I_time,
+    I_sitename,
+    I_computername,
+    I_sip,
+    I_method,
+    I_stem,
+    I_query,
+    I_sport,
+    I_username,
+    I_cip,
+    I_version,
+    I_ua,
+    I_referer,
+    I_host,
+    I_status,
+    I_substatus,
+    I_win32,
+    I_scbytes,
+    I_csbytes,
+    I_timetaken,
+    I_xff,
 };
 static const char *const iis_field_names[] = {
-    "date",   "time",       "s-sitename",      "s-computername", "s-ip",         "cs-method",  "cs-uri-stem",
-    "cs-uri-query", "s-port", "cs-username",   "c-ip",           "cs-version",   "cs(User-Agent)", "cs(Referer)",
-    "cs-host", "sc-status", "sc-substatus",    "sc-win32-status", "sc-bytes",    "cs-bytes",   "time-taken",
-    "X-Forwarded-For",
+    "date",           "time",         "s-sitename", "s-computername",  "s-ip",         "cs-method",
+    "cs-uri-stem",    "cs-uri-query", "s-port",     "cs-username",     "c-ip",         "cs-version",
+    "cs(User-Agent)", "cs(Referer)",  "cs-host",    "sc-status",       "sc-substatus", "sc-win32-status",
+    "sc-bytes",       "cs-bytes",     "time-taken", "X-Forwarded-For",
 };
 
 /* Field layouts: the default set (logs-and-builds.md §3.5), a wider set with
@@ -360,8 +455,9 @@ static const char *const iis_field_names[] = {
 static const uint8_t iis_layouts[][24] = {
     {I_date, I_time, I_sip, I_method, I_stem, I_query, I_sport, I_username, I_cip, I_ua, I_referer, I_status,
      I_substatus, I_win32, I_timetaken, 255},
-    {I_date, I_time, I_sitename, I_computername, I_sip, I_method, I_stem, I_query, I_sport, I_username, I_cip,
-     I_version, I_ua, I_referer, I_host, I_status, I_substatus, I_win32, I_scbytes, I_csbytes, I_timetaken, 255},
+    {I_date,      I_time,     I_sitename, I_computername, I_sip,       I_method,  I_stem, I_query,
+     I_sport,     I_username, I_cip,      I_version,      I_ua,        I_referer, I_host, I_status,
+     I_substatus, I_win32,    I_scbytes,  I_csbytes,      I_timetaken, 255},
     {I_date, I_time, I_cip, I_username, I_sip, I_sport, I_method, I_stem, I_query, I_status, I_substatus, I_win32,
      I_timetaken, I_ua, I_referer, I_xff, 255},
 };
@@ -378,8 +474,9 @@ static void iis_header(logfile *lf, int64_t t)
     mk_tm tm;
     mk_time_split(t, &tm);
     char *p = mk_file_reserve(&lf->f, 1024);
-    p += sprintf(p, "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
-                    "#Date: %04d-%02d-%02d %02d:%02d:%02d\r\n#Fields:",
+    p += sprintf(p,
+                 "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
+                 "#Date: %04d-%02d-%02d %02d:%02d:%02d\r\n#Fields:",
                  tm.year, tm.mon, tm.day, tm.hour, tm.min, tm.sec);
     for (const uint8_t *f = iis_layouts[lf->layout]; *f != 255; f++) {
         *p++ = ' ';
@@ -477,10 +574,10 @@ static int iis_write(wl *w, const mk_req *r, bool back_end)
             }
             break;
         case I_sport: p = mk_put(p, back_end ? "444" : "443"); break;
-        case I_username:
-            p = put_w3c(p, back_end && r->be_user ? r->be_user : r->user);
+        case I_username: p = put_w3c(p, back_end && r->be_user ? r->be_user : r->user); break;
+        case I_cip:
+            p = mk_put(p, back_end && r->proto != MK_P_NONE ? (r->be_cip ? r->be_cip : MK_SERVER_IP) : r->cip);
             break;
-        case I_cip: p = mk_put(p, back_end && r->proto != MK_P_NONE ? (r->be_cip ? r->be_cip : MK_SERVER_IP) : r->cip); break;
         case I_version: p = mk_put(p, "HTTP/1.1"); break;
         case I_ua: p = put_w3c(p, r->ua); break;
         case I_referer: p = mk_put(p, "-"); break;
@@ -497,20 +594,15 @@ static int iis_write(wl *w, const mk_req *r, bool back_end)
         }
     }
     put_line_end(&lf->f, p);
-    lf->last_t = r->t;
-    cover_add(back_end ? &w->cov_be : &w->cov_fe, r->t);
     int target = back_end ? MK_T_BE : MK_T_FE;
-    if (r->expect[target])
-        mk_truth_add(r->expect[target], lf->f.vpath, (int64_t)lf->f.lines, -1, r->t, NULL);
-    if (r->benign_note[target])
-        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, r->benign_note[target]);
+    line_done(lf, back_end ? &w->cov_be : &w->cov_fe, r->t, r->expect[target], r->benign_note[target]);
     return 0;
 }
 
 /* ------------------------------------------------------------ ECP server */
 
-static int daily_open(wl *w, logfile *lf, const char *dir, const char *prefix, const char *log_type,
-                      const char *fields, int64_t t)
+static int daily_open(wl *w, logfile *lf, const char *dir, const char *prefix, const char *log_type, const char *fields,
+                      int64_t t)
 {
     int64_t day = t - ((t % MK_DAY_MS) + MK_DAY_MS) % MK_DAY_MS;
     if (lf->open && lf->period == day && lf->f.bytes <= HP_ROTATE_BYTES)
@@ -531,8 +623,9 @@ static int daily_open(wl *w, logfile *lf, const char *dir, const char *prefix, c
     lf->first_t = t;
     mk_time_iso_ms(t, iso);
     char *p = mk_file_reserve(&lf->f, 1024);
-    p += sprintf(p, "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: %s\r\n#Date: %s\r\n"
-                    "#Fields: %s\r\n",
+    p += sprintf(p,
+                 "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: %s\r\n#Date: %s\r\n"
+                 "#Fields: %s\r\n",
                  log_type, iso, fields);
     mk_file_commit(&lf->f, p);
     lf->f.lines += 5;
@@ -546,23 +639,12 @@ static int ecp_write_line(wl *w, int64_t t, const char *event_id, const char *ev
     if (daily_open(w, lf, "Logging/ECP/Server", "ECPServer", "ECP Server Log", "TimeStamp,ServerName,EventId,EventData",
                    t) < 0)
         return -1;
-    char iso[25];
-    mk_time_iso_ms(t, iso);
-    char *p = mk_file_reserve(&lf->f, LINE_RESERVE);
-    p = mk_put(p, iso);
-    *p++ = ',';
-    p = mk_put(p, MK_SERVER);
-    *p++ = ',';
+    char *p = put_stamp_server(mk_file_reserve(&lf->f, LINE_RESERVE), t);
     p = mk_put(p, event_id);
     *p++ = ',';
     p = mk_put_csv(p, event_data);
     put_line_end(&lf->f, p);
-    lf->last_t = t;
-    cover_add(&w->cov_ecp, t);
-    if (e)
-        mk_truth_add(e, lf->f.vpath, (int64_t)lf->f.lines, -1, t, NULL);
-    if (benign_note)
-        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, benign_note);
+    line_done(lf, &w->cov_ecp, t, e, benign_note);
     return 0;
 }
 
@@ -611,10 +693,16 @@ static int ecp_write_req(wl *w, const mk_req *r)
     g[3] ^= 0x3c;
     mk_guid_str(g, usid);
     mk_build_short(mk_build_at(w->c, r->t), bld, sizeof bld);
-    mk_ecp_eventdata(data, sizeof data, r->time_taken, w->ecp_sid, r->ecp_cmd ? r->ecp_cmd : "", url, r->ecp_ex,
-                     bld, actid, usid);
-    return ecp_write_line(w, r->t + (r->time_taken < 80 ? r->time_taken / 2 : 40), "ECP.Request", data, r->expect[MK_T_ECP],
-                          r->benign_note[MK_T_ECP]);
+    /* S:SID: one session per user and day */
+    uint64_t h1 = mk_hash_str(r->user, (uint64_t)(r->t / MK_DAY_MS)), h2 = mk_hash_str(r->user, h1);
+    memcpy(g, &h1, 8);
+    memcpy(g + 8, &h2, 8);
+    char sid[37];
+    mk_guid_str(g, sid);
+    mk_ecp_eventdata(data, sizeof data, r->time_taken, sid, r->ecp_cmd ? r->ecp_cmd : "", url, r->ecp_ex, bld, actid,
+                     usid);
+    return ecp_write_line(w, r->t + (r->time_taken < 80 ? r->time_taken / 2 : 40), "ECP.Request", data,
+                          r->expect[MK_T_ECP], r->benign_note[MK_T_ECP]);
 }
 
 /* ------------------------------------------------------------ OAB generator */
@@ -630,25 +718,14 @@ static int oab_write(wl *w, int64_t t, const char *level, const char *msg, const
     if (daily_open(w, lf, "Logging/OABGeneratorLog", "OABGenerator_", "OABGenerator Log",
                    "TimeStamp,ServerName,ThreadId,Level,Message", t) < 0)
         return -1;
-    char iso[25];
-    mk_time_iso_ms(t, iso);
-    char *p = mk_file_reserve(&lf->f, LINE_RESERVE);
-    p = mk_put(p, iso);
-    *p++ = ',';
-    p = mk_put(p, MK_SERVER);
-    *p++ = ',';
+    char *p = put_stamp_server(mk_file_reserve(&lf->f, LINE_RESERVE), t);
     p = mk_put_u(p, 20 + (uint64_t)(t / 1000 % 40));
     *p++ = ',';
     p = mk_put(p, level);
     *p++ = ',';
     p = mk_put_csv(p, msg);
     put_line_end(&lf->f, p);
-    lf->last_t = t;
-    cover_add(&w->cov_oab, t);
-    if (e)
-        mk_truth_add(e, lf->f.vpath, (int64_t)lf->f.lines, -1, t, NULL);
-    if (benign)
-        mk_truth_benign(lf->f.vpath, (int64_t)lf->f.lines, benign);
+    line_done(lf, &w->cov_oab, t, e, benign);
     return 0;
 }
 
@@ -660,22 +737,27 @@ static int oab_hour(wl *w, int64_t hour, const mk_plan *p, size_t *next)
     int64_t t0 = hour + (int64_t)(mk_hash_str("oab", (uint64_t)hour) % (40 * 60000)) + 60000;
     struct oabline {
         int64_t t;
-        const char *level, *msg;
+        const char *level;
+        char msg[256];
     } lines[4];
     size_t n = 0;
     if (tm.hour % 8 == 0) {
         unsigned entries = (unsigned)mk_nusers + 23;
-        lines[n++] = (struct oabline){t0, "Information",
-                                        mk_keepf("Beginning generation of offline address book '\\Default Offline "
-                                                 "Address Book' on server %s.",
-                                                 MK_SERVER)};
-        lines[n++] = (struct oabline){t0 + 812, "Information",
-                                        mk_keepf("Address list '\\Default Global Address List': %u entries.",
-                                                 entries)};
-        lines[n++] = (struct oabline){t0 + 2950, "Information",
-                                        mk_keepf("Finished generation of offline address book '\\Default Offline "
-                                                 "Address Book'; %u entries processed in 00:00:02.%07u.",
-                                                 entries, (unsigned)(mk_hash_str("d", (uint64_t)hour) % 10000000))};
+        lines[n].t = t0;
+        lines[n].level = "Information";
+        snprintf(lines[n++].msg, sizeof lines[0].msg,
+                 "Beginning generation of offline address book '\\Default Offline Address Book' on server %s.",
+                 MK_SERVER);
+        lines[n].t = t0 + 812;
+        lines[n].level = "Information";
+        snprintf(lines[n++].msg, sizeof lines[0].msg, "Address list '\\Default Global Address List': %u entries.",
+                 entries);
+        lines[n].t = t0 + 2950;
+        lines[n].level = "Information";
+        snprintf(lines[n++].msg, sizeof lines[0].msg,
+                 "Finished generation of offline address book '\\Default Offline Address Book'; %u entries processed "
+                 "in 00:00:02.%07u.",
+                 entries, (unsigned)(mk_hash_str("d", (uint64_t)hour) % 10000000));
     }
     size_t i = 0;
     int64_t end = hour + MK_HOUR_MS;
@@ -689,7 +771,6 @@ static int oab_hour(wl *w, int64_t hour, const mk_plan *p, size_t *next)
             rc = oab_write(w, l->t, l->event_id ? l->event_id : "Error", l->text, l->expect, l->benign_note);
         } else {
             rc = oab_write(w, lines[i].t, lines[i].level, lines[i].msg, NULL, NULL);
-            free((void *)lines[i].msg);
             i++;
         }
         if (rc < 0)
@@ -774,9 +855,6 @@ int64_t mk_weblogs_write(const mk_cfg *c, const mk_plan *p)
     hp_layouts_init();
     mk_build_long(&c->build, w.build_long[0], sizeof w.build_long[0]);
     mk_build_long(&c->patched_build, w.build_long[1], sizeof w.build_long[1]);
-    uint8_t g[16];
-    mk_rng_guid(&w.rng, g);
-    mk_guid_str(g, w.ecp_sid);
 
     mk_traffic *tr = mk_traffic_new(c);
     if (!tr)
