@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "hunt/files.h"
+#include "hunt/an.h"
 #include "hunt/hunt.h"
 #include "kb.h"
 #include "out/finding_json.h"
@@ -31,6 +32,7 @@ static void usage(FILE *out)
             "                        defined, so signature-base compiles; broken rule files are left out)\n"
             "  --analyzers LIST      only these analyzers (comma-separated; --list-analyzers shows them)\n"
             "  --list-analyzers      print the analyzers and exit\n"
+            "  --list-literals       print the log analyzers' prefilter literals (analyzer, tab, literal) and exit\n"
             "  --threads N           worker threads (default: one per CPU)\n"
             "  --max-per-rule N      findings listed per check before they are counted (default %d)\n"
             "  --subject NAME        server name for the findings (default: the evidence's name)\n"
@@ -76,6 +78,23 @@ static int pick_analyzers(hunt_cli *c)
     return 0;
 }
 
+static void print_literals(void)
+{
+    static const struct {
+        const char *name;
+        const char *const *(*get)(size_t *n);
+    } sets[] = {{"httpproxy", ex_an_httpproxy_literals},
+                {"ecp", ex_an_ecp_literals},
+                {"oab", ex_an_oab_literals},
+                {"iis", ex_an_iis_literals}};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        size_t n;
+        const char *const *l = sets[i].get(&n);
+        for (size_t k = 0; k < n; k++)
+            printf("%s\t%s\n", sets[i].name, l[k]);
+    }
+}
+
 static int parse_count(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -102,6 +121,7 @@ static int parse_args(hunt_cli *c, int argc, char **argv)
                                              {"no-progress", no_argument, NULL, 'P'},
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"help", no_argument, NULL, 'h'},
+                                             {"list-literals", no_argument, NULL, 'I'},
                                              {0}};
     int ch;
     unsigned long v;
@@ -118,6 +138,7 @@ static int parse_args(hunt_cli *c, int argc, char **argv)
             for (const ex_analyzer *const *a = ex_hunt_registry(); *a; a++)
                 printf("%s\n", (*a)->name);
             return -2;
+        case 'I': print_literals(); return -2;
         case 'T':
             if (parse_count(optarg, 64, &v) != 0)
                 return ex_usage_error("hunt", "--threads wants a number from 0 to 64");

@@ -4,6 +4,7 @@
 #ifndef EXAUDIT_HUNT_AN_H
 #define EXAUDIT_HUNT_AN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,5 +48,15 @@ ex_aspx_store *ex_aspx_store_get(ex_hunt *h);
 const ex_aspx_url *ex_aspx_store_find(ex_aspx_store *s, const char *url);
 /* Every URL, for the caller to walk (n set). */
 const ex_aspx_url *ex_aspx_store_all(ex_aspx_store *s, size_t *n);
+
+/* What the HttpProxy log concluded for a request id (its RequestId column):
+ * the front end's IIS log names the same request as cafeReqId=<id> in the
+ * query (INFERRED: HELSECERT's IIS line carries the field; docs/hunt.md), so
+ * that correlate.c can tell an IIS POST /ecp/y.js that only reached
+ * autodiscover from one that succeeded. Bounded: EX_REQID_MAX ids. */
+#define EX_REQID_MAX 200000
+void ex_reqid_note(ex_hunt *h, const char *id, size_t n, ex_kind kind, ex_severity sev, const char *what);
+/* true and the HttpProxy conclusion when id is known */
+bool ex_reqid_find(ex_hunt *h, const char *id, size_t n, ex_kind *kind, ex_severity *sev, const char **what);
 
 #endif

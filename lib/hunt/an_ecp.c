@@ -26,10 +26,13 @@
 #include "util.h"
 
 enum { L_VDIR, L_FIELDS };
-static const char *const lits[] = {"VirtualDirectory", "#Fields:"};
+/* "lDirectory": the rare part of VirtualDirectory (a fingerprint of "Vir" would also stop at every "Virtual"). */
+static const char *const lits[] = {"lDirectory", "#Fields:"};
 
 static const char tpl_regex[] = "Set-.+VirtualDirectory.+?(?=Url).+<\\w+.*>(.*?)<\\/\\w+>.+?(?=VirtualDirectory)";
-static const char blog_regex[] = "Set-\\w*VirtualDirectory.*?Url=.*?<\\w+";
+/* The tag must sit inside the ...Url= value, which S:CMD quotes with '' (a
+ * benign line has "S:TNAME=<null>" further on). */
+static const char blog_regex[] = "Set-\\w*VirtualDirectory\\.[^;]*?Url=''[^']*<\\w+";
 
 /* A 1 MiB line must not turn the regex's nested .+ into minutes of backtracking. */
 #define MATCH_LIMIT 2000000u
@@ -78,9 +81,9 @@ static const ex_log_rule rnew = {"ecp.oab-vdir.created", "CVE-2021-27065", "S:CM
                                  "HELSECERT 2021-march-exchange (ECP server log excerpt)", "logs-and-builds.md §3.2"};
 
 typedef struct ecp_state {
+    ex_logscan scan; /* first: ex_logscan_feed_state */
     ex_hunt *h;
     const ex_hunt_file *f;
-    ex_logscan scan;
     pcre2_match_data *md;
     pcre2_match_context *mc;
     bool limit_reported;
@@ -168,14 +171,6 @@ static void *ecp_begin(ex_hunt *h, const ex_hunt_file *f)
     return s;
 }
 
-static int ecp_feed(void *st, const char *data, size_t len, uint64_t offset)
-{
-    ecp_state *s = st;
-    if (s->scan.first == EX_TIME_UNKNOWN)
-        ex_logscan_first_time(&s->scan, data, len);
-    return ex_logscan_feed(&s->scan, data, len, offset);
-}
-
 static void ecp_end(void *st, ex_hunt *h, const char *sha256)
 {
     ecp_state *s = st;
@@ -190,6 +185,6 @@ const ex_analyzer ex_an_ecp = {
     .flags = EX_AN_LINES,
     .wants = ecp_wants,
     .begin = ecp_begin,
-    .feed = ecp_feed,
+    .feed = ex_logscan_feed_state,
     .end = ecp_end,
 };

@@ -34,7 +34,10 @@
 #include "util.h"
 
 enum { L_SERVERINFO, L_FIELDS, L_AUTODISCOVER_JSON, L_POWERSHELL };
-static const char *const lits[] = {"ServerInfo~", "#Fields:", "autodiscover.json", "/powershell"};
+/* Rare parts of what the checks look for (the prefilter's fingerprint is a
+ * literal's first three bytes; "Ser" and "aut" start many benign words):
+ * "rInfo~" for ServerInfo~, "r.json" for autodiscover.json. */
+static const char *const lits[] = {"rInfo~", "#Fields:", "r.json", "/powershell"};
 static ex_lit *lit_set;
 static pthread_once_t lit_once = PTHREAD_ONCE_INIT;
 static void lit_init(void)
@@ -60,13 +63,15 @@ enum {
     C_ISAUTH,
     C_AUTHTYPE,
     C_GENERICINFO,
+    C_REQUESTID,
     C_COUNT
 };
 static const char *const colnames[C_COUNT] = {
     "DateTime",        "AnchorMailbox",      "HttpStatus",      "UrlStem",
     "UrlQuery",        "UserAgent",          "ClientIpAddress", "AuthenticatedUser",
-    "IsAuthenticated", "AuthenticationType", "GenericInfo",
+    "IsAuthenticated", "AuthenticationType", "GenericInfo",     "RequestId",
 };
+_Static_assert(sizeof colnames / sizeof colnames[0] == C_COUNT, "a name per column");
 
 static const ex_log_rule r26855 = {
     "httpproxy.cve-2021-26855", "CVE-2021-26855",
@@ -148,7 +153,7 @@ static int status_of(const ex_field *st)
 
 static bool has(const char *s, const char *needle)
 {
-    return ex_strcasestr_n(s, strlen(s), needle) != NULL;
+    return ex_icontains(s, needle);
 }
 
 /* "%40" or "@" in an /owa/ path followed by /powershell: OWASSRF */
@@ -188,6 +193,7 @@ typedef struct row {
     const ex_field *f;
     size_t n;
     char anchor[1024], stem[1024], query[1024], ua[512], authuser[256], isauth[16], authtype[64], gi[2048];
+    char reqid[64];
     int status;
     int64_t time;
 } row;
@@ -205,6 +211,8 @@ static void emit(hp_state *s, const ex_log_rule *rule, ex_kind k, ex_severity se
                  const char *line, size_t n, uint64_t lineno, uint64_t off)
 {
     ex_log_emit(s->h, s->f, rule, k, sev, title, r->time, lineno, off, line, n);
+    if (r->reqid[0] && rule->cve && strncmp(rule->id, "httpproxy.cve-2021-26855", 24) == 0)
+        ex_reqid_note(s->h, r->reqid, strlen(r->reqid), k, sev, title);
 }
 
 static void check_serverinfo(hp_state *s, const row *r, const char *line, size_t n, uint64_t ln, uint64_t off)
@@ -228,7 +236,7 @@ static void check_serverinfo(hp_state *s, const row *r, const char *line, size_t
         emit(s, &r26855, EX_KIND_SUCCESS, EX_SEV_CRITICAL,
              "ProxyLogon CVE-2021-26855 SSRF answered by the back end (2xx)", r, line, n, ln, off);
     } else {
-        emit(s, &r26855, EX_KIND_ATTEMPT, EX_SEV_HIGH,
+        emit(s, &r26855, EX_KIND_ATTEMPT, r->status < 0 ? EX_SEV_HIGH : EX_SEV_REFUSED,
              r->status < 0 ? "ProxyLogon CVE-2021-26855 SSRF request (status unknown)"
                            : "ProxyLogon CVE-2021-26855 SSRF request refused or failed (no 2xx)",
              r, line, n, ln, off);
@@ -243,12 +251,12 @@ static void check_autodiscover_json(hp_state *s, const row *r, const char *line,
     bool ps = has(r->query, "powershell");
     bool ok = r->status == 200 || r->status == 302;
     if (ps && authenticated)
-        emit(s, &rproxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        emit(s, &rproxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
              ok ? "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell answered"
                 : "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell refused",
              r, line, n, ln, off);
     else
-        emit(s, &rproxyshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        emit(s, &rproxyshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
              ok ? "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path answered (200/302)"
                 : "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path refused",
              r, line, n, ln, off);
@@ -258,7 +266,7 @@ static void check_powershell(hp_state *s, const row *r, const char *line, size_t
 {
     if (owassrf_stem(r->stem)) {
         bool ok = r->status == 200;
-        emit(s, &rowassrf, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
+        emit(s, &rowassrf, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
              ok ? "OWASSRF CVE-2022-41080: /owa/<mailbox>/powershell answered 200"
                 : "OWASSRF CVE-2022-41080: /owa/<mailbox>/powershell request",
              r, line, n, ln, off);
@@ -341,6 +349,7 @@ static int on_line(void *ctx, const char *line, size_t n, uint64_t ln, uint64_t 
     get(s, r, C_ISAUTH, r->isauth, sizeof r->isauth);
     get(s, r, C_AUTHTYPE, r->authtype, sizeof r->authtype);
     get(s, r, C_GENERICINFO, r->gi, sizeof r->gi);
+    get(s, r, C_REQUESTID, r->reqid, sizeof r->reqid);
     r->status = status_of(col(s, f, r->n, C_STATUS));
     const ex_field *dt = col(s, f, r->n, C_DATETIME);
     r->time = dt ? ex_parse_iso_time(dt->p, dt->n) : EX_TIME_UNKNOWN;
@@ -388,8 +397,6 @@ static int hp_feed(void *st, const char *data, size_t len, uint64_t offset)
     hp_state *s = st;
     if (offset == 0)
         bare_header(s, data, len);
-    if (s->scan.first == EX_TIME_UNKNOWN)
-        ex_logscan_first_time(&s->scan, data, len);
     return ex_logscan_feed(&s->scan, data, len, offset);
 }
 

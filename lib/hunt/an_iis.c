@@ -38,12 +38,16 @@
 #include "hunt/logscan.h"
 #include "util.h"
 
+/* Each literal is a rare part of what the checks look for (a line that holds
+ * "/owa/auth/" holds "a/auth/"): the prefilter's fingerprint is a literal's
+ * first three bytes, and "/ow", "aut", "Exc" or "adm" start far more benign
+ * words than "a/a", "r.j", "esC" or "n@l". Every line with a literal is then
+ * parsed and checked in full. */
 static const char *const lits[] = {
-    "#Fields:",          "/owa/auth/",      "/ecp/",
-    "autodiscover.json", "/powershell",     "/aspnet_client/",
-    "SecurityToken=",    "admin@localhost", "ExchangeServicesClient/0.0.0.0",
-    "python-requests",   "antSword",        "/oab/",
+    "#Fields:",    "a/auth/",          "/ecp/",      "r.json", "/powershell", "/aspnet_client/", "tyToken=",
+    "n@localhost", "esClient/0.0.0.0", "n-requests", "tSword", "/oab/",
 };
+enum { L_UA_FIRST = 8, L_UA_LAST = 10 }; /* esClient/0.0.0.0, n-requests, tSword: user agents */
 static ex_lit *lit_set;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void init(void)
@@ -119,9 +123,9 @@ static const ex_log_rule r_antsword = {"iis.antsword", NULL, "user agent antSwor
                                        "logs-and-builds.md §3.5"};
 
 typedef struct iis_state {
+    ex_logscan scan; /* first: ex_logscan_feed_state */
     ex_hunt *h;
     const ex_hunt_file *f;
-    ex_logscan scan;
     ex_header hdr;
     int col[C_COUNT];
     bool no_header_reported;
@@ -162,7 +166,7 @@ static int int_of(const ex_field *f, size_t n, int i)
 
 static bool has(const char *s, const char *needle)
 {
-    return ex_strcasestr_n(s, strlen(s), needle) != NULL;
+    return ex_icontains(s, needle);
 }
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -246,6 +250,28 @@ static bool shell_area(const char *stem)
                              ex_istarts_with(stem, "/aspnet_client/") || ex_istarts_with(stem, "/oab/"));
 }
 
+/* The line holds one of the tool user agents' literals (the driver names the
+ * first literal of a line only). */
+static bool tool_user_agent(const char *line, size_t n, unsigned lit)
+{
+    if (lit >= L_UA_FIRST && lit <= L_UA_LAST)
+        return true;
+    for (unsigned i = L_UA_FIRST; i <= L_UA_LAST; i++)
+        if (ex_strcasestr_n(line, n, lits[i]))
+            return true;
+    return false;
+}
+
+/* Could any check apply, judging by method, stem and status alone? */
+static bool worth_a_look(const req *r)
+{
+    if (proxylogon_static(r->stem) || shell_area(r->stem))
+        return true;
+    if (has(r->stem, "autodiscover") || has(r->stem, "powershell"))
+        return true;
+    return is_post(r) && r->status == 500 && ex_istarts_with(r->stem, "/ecp/"); /* ProxyToken */
+}
+
 static bool allowed_ua(const char *ua)
 {
     return has(ua, "ClientInfo") || has(ua, "Microsoft+WinRM+Client") || has(ua, "Microsoft WinRM Client") ||
@@ -260,24 +286,26 @@ typedef struct line_ctx {
     uint64_t ln, off;
 } line_ctx;
 
-static void emit(const line_ctx *c, const ex_log_rule *rule, ex_kind k, ex_severity sev, const char *title)
+static bool emit(const line_ctx *c, const ex_log_rule *rule, ex_kind k, ex_severity sev, const char *title)
 {
     ex_log_emit(c->s->h, c->s->f, rule, k, sev, title, c->r->time, c->ln, c->off, c->line, c->n);
+    return true;
 }
 
-static void check_proxylogon(const line_ctx *c)
+static bool check_proxylogon(const line_ctx *c)
 {
     const req *r = c->r;
     if (!proxylogon_static(r->stem))
-        return;
+        return false;
     if (is_post(r)) {
         bool ok = ok_status(r->status) || r->status == 241;
-        emit(c, &r_static_post, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
-             ok ? "ProxyLogon: POST to a static OWA/ECP resource answered (SSRF reached the back end)"
-                : "ProxyLogon: POST to a static OWA/ECP resource refused or failed");
+        return emit(c, &r_static_post, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
+                    ok ? "ProxyLogon: POST to a static OWA/ECP resource answered (SSRF reached the back end)"
+                       : "ProxyLogon: POST to a static OWA/ECP resource refused or failed");
     } else if (!ex_istarts_with(r->stem, "/owa/auth/Current/")) {
-        emit(c, &r_probe, EX_KIND_ATTEMPT, EX_SEV_INFO, "ProxyLogon-style probe of a static resource (scanner)");
+        return emit(c, &r_probe, EX_KIND_ATTEMPT, EX_SEV_INFO, "ProxyLogon-style probe of a static resource (scanner)");
     }
+    return false;
 }
 
 static bool ssrf_query(const char *q)
@@ -303,70 +331,76 @@ static bool ssrf_query(const char *q)
     return n && strcmp(q, "-") != 0 && !has(q, "Protocol");
 }
 
-static void check_autodiscover(const line_ctx *c)
+static bool check_autodiscover(const line_ctx *c)
 {
     const req *r = c->r;
     bool user = r->user[0] && strcmp(r->user, "-") != 0;
     if (has(r->stem, "/autodiscover/admin@localhost/") ||
         (ends_with(r->stem, "/autodiscover.json") && ex_istarts_with(r->query, "x=a"))) {
         bool ok = r->status == 200;
-        emit(c, &r_proxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
-             "ProxyNotShell CVE-2022-41040: public proof-of-concept request");
-        return;
+        return emit(c, &r_proxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
+                    "ProxyNotShell CVE-2022-41040: public proof-of-concept request");
+        return false;
     }
     if (!has(r->stem, "autodiscover.json") || !ssrf_query(r->query))
-        return;
+        return false;
     bool ok = r->status == 200 || r->status == 302;
     if (user && has(r->query, "owershell"))
-        emit(c, &r_proxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
-             ok ? "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell answered"
-                : "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell refused");
+        return emit(c, &r_proxynotshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
+                    ok ? "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell answered"
+                       : "ProxyNotShell CVE-2022-41040: authenticated autodiscover.json SSRF to PowerShell refused");
     else
-        emit(c, &r_proxyshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
-             ok ? "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path answered (200/302)"
-                : "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path refused");
+        return emit(c, &r_proxyshell, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
+                    ok ? "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path answered (200/302)"
+                       : "ProxyShell CVE-2021-34473: autodiscover.json SSRF to a back-end path refused");
+    return false;
 }
 
-static void check_powershell(const line_ctx *c)
+static bool check_powershell(const line_ctx *c)
 {
     const req *r = c->r;
     if (!is_post(r) || allowed_ua(r->ua))
-        return;
+        return false;
     size_t n = strlen(r->stem);
     if (ex_like("/owa/*@*/powershell*", r->stem, n) || ex_like("/owa/*%40*/powershell*", r->stem, n)) {
         bool ok = r->status == 200;
-        emit(c, &r_owassrf, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_HIGH,
-             ok ? "OWASSRF CVE-2022-41080: POST /owa/<mailbox>/powershell answered 200"
-                : "OWASSRF CVE-2022-41080: POST /owa/<mailbox>/powershell refused");
+        return emit(c, &r_owassrf, ok ? EX_KIND_SUCCESS : EX_KIND_ATTEMPT, ok ? EX_SEV_CRITICAL : EX_SEV_REFUSED,
+                    ok ? "OWASSRF CVE-2022-41080: POST /owa/<mailbox>/powershell answered 200"
+                       : "OWASSRF CVE-2022-41080: POST /owa/<mailbox>/powershell refused");
     } else if (r->port == 444 && strcasecmp(r->stem, "/powershell") == 0 && strcmp(r->query, "-") == 0 &&
                (!r->user[0] || strcmp(r->user, "-") == 0) && r->status == 200) {
-        emit(c, &r_owassrf_be, EX_KIND_SUCCESS, EX_SEV_HIGH,
-             "OWASSRF/ProxyNotShell CVE-2022-41082: back-end PowerShell answered a POST without a user");
+        return emit(c, &r_owassrf_be, EX_KIND_SUCCESS, EX_SEV_HIGH,
+                    "OWASSRF/ProxyNotShell CVE-2022-41082: back-end PowerShell answered a POST without a user");
     }
+    return false;
 }
 
-static void check_proxytoken(const line_ctx *c)
+static bool check_proxytoken(const line_ctx *c)
 {
     const req *r = c->r;
     if (!is_post(r) || r->status != 500 || !ex_istarts_with(r->stem, "/ecp/"))
-        return;
+        return false;
     if (has(r->stem, "/RulesEditor/InboxRules.svc/NewObject") || has(r->query, "SecurityToken="))
-        emit(c, &r_proxytoken, EX_KIND_ATTEMPT, EX_SEV_HIGH,
-             "ProxyToken CVE-2021-33766: forged inbox-rule request to ECP (a 500 answer does not prove failure)");
+        return emit(
+            c, &r_proxytoken, EX_KIND_ATTEMPT, EX_SEV_HIGH,
+            "ProxyToken CVE-2021-33766: forged inbox-rule request to ECP (a 500 answer does not prove failure)");
+    return false;
 }
 
-static void check_webshell(const line_ctx *c)
+static bool check_webshell(const line_ctx *c)
 {
     const req *r = c->r;
     if (!foreign_page(r->stem))
-        return;
+        return false;
     if (r->status == 404)
-        emit(c, &r_webshell, EX_KIND_ATTEMPT, EX_SEV_MEDIUM, "request for a web shell page that is not there (404)");
+        return emit(c, &r_webshell, EX_KIND_ATTEMPT, EX_SEV_MEDIUM,
+                    "request for a web shell page that is not there (404)");
     else if (r->status >= 200 && r->status < 400)
-        emit(c, &r_webshell, EX_KIND_WEBSHELL, EX_SEV_CRITICAL,
-             "web shell in use: a page that is not part of Exchange answered");
+        return emit(c, &r_webshell, EX_KIND_WEBSHELL, EX_SEV_CRITICAL,
+                    "web shell in use: a page that is not part of Exchange answered");
     else
-        emit(c, &r_webshell, EX_KIND_WEBSHELL, EX_SEV_HIGH, "request to a page that is not part of Exchange");
+        return emit(c, &r_webshell, EX_KIND_WEBSHELL, EX_SEV_HIGH, "request to a page that is not part of Exchange");
+    return false;
 }
 
 static void check_ua(const line_ctx *c)
@@ -376,11 +410,12 @@ static void check_ua(const line_ctx *c)
         emit(c, &r_antsword, EX_KIND_WEBSHELL, EX_SEV_HIGH, "AntSword web shell manager user agent");
         return;
     }
-    if (!ex_istarts_with(r->stem, "/ecp/") && !ex_istarts_with(r->stem, "/owa/"))
+    /* the back end (444) sees the front end's proxied requests, with the client's user agent */
+    if (r->port == 444 || (!ex_istarts_with(r->stem, "/ecp/") && !ex_istarts_with(r->stem, "/owa/")))
         return;
     if (has(r->ua, "ExchangeServicesClient/0.0.0.0") || has(r->ua, "python-requests/2.19.1") ||
         has(r->ua, "python-requests/2.25.1"))
-        emit(c, &r_tool_ua, EX_KIND_ATTEMPT, is_post(r) ? EX_SEV_HIGH : EX_SEV_MEDIUM,
+        emit(c, &r_tool_ua, EX_KIND_ATTEMPT, is_post(r) ? EX_SEV_MEDIUM : EX_SEV_INFO,
              "HAFNIUM exploitation tool user agent");
 }
 
@@ -540,22 +575,27 @@ static int on_line(void *ctx, const char *line, size_t n, uint64_t ln, uint64_t 
     req r;
     text_of(f, k, s->col[C_METHOD], r.method, sizeof r.method);
     text_of(f, k, s->col[C_STEM], r.stem, sizeof r.stem);
+    r.port = int_of(f, k, s->col[C_PORT]);
+    r.status = int_of(f, k, s->col[C_STATUS]);
+    /* Most lines with a literal are ordinary (OAB downloads, ECP use, the
+     * logon page's resources): leave them before copying the other fields. */
+    if (!worth_a_look(&r) && !tool_user_agent(line, n, lit))
+        return 0;
     text_of(f, k, s->col[C_QUERY], r.query, sizeof r.query);
     text_of(f, k, s->col[C_USER], r.user, sizeof r.user);
     text_of(f, k, s->col[C_UA], r.ua, sizeof r.ua);
-    r.port = int_of(f, k, s->col[C_PORT]);
-    r.status = int_of(f, k, s->col[C_STATUS]);
     int di = s->col[C_DATE], ti = s->col[C_TIME];
     r.time = di >= 0 && ti >= 0 && (size_t)di < k && (size_t)ti < k
                  ? ex_parse_w3c_time(f[di].p, f[di].n, f[ti].p, f[ti].n)
                  : EX_TIME_UNKNOWN;
     line_ctx c = {s, &r, line, n, ln, off};
-    check_proxylogon(&c);
-    check_autodiscover(&c);
-    check_powershell(&c);
-    check_proxytoken(&c);
-    check_webshell(&c);
-    check_ua(&c);
+    bool hit = check_proxylogon(&c);
+    hit |= check_autodiscover(&c);
+    hit |= check_powershell(&c);
+    hit |= check_proxytoken(&c);
+    hit |= check_webshell(&c);
+    if (!hit) /* the user agent only adds to a line nothing else explains */
+        check_ua(&c);
     if (shell_area(r.stem))
         store_add(&c);
     return 0;
@@ -578,14 +618,6 @@ static void *iis_begin(ex_hunt *h, const ex_hunt_file *f)
     return s;
 }
 
-static int iis_feed(void *st, const char *data, size_t len, uint64_t offset)
-{
-    iis_state *s = st;
-    if (s->scan.first == EX_TIME_UNKNOWN)
-        ex_logscan_first_time(&s->scan, data, len);
-    return ex_logscan_feed(&s->scan, data, len, offset);
-}
-
 static void iis_end(void *st, ex_hunt *h, const char *sha256)
 {
     iis_state *s = st;
@@ -598,6 +630,6 @@ const ex_analyzer ex_an_iis = {
     .flags = EX_AN_LINES,
     .wants = iis_wants,
     .begin = iis_begin,
-    .feed = iis_feed,
+    .feed = ex_logscan_feed_state,
     .end = iis_end,
 };

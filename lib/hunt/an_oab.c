@@ -22,7 +22,8 @@
 #include "hunt/logscan.h"
 #include "util.h"
 
-static const char *const lits[] = {"Download failed and temporary file"};
+static const char phrase[] = "Download failed and temporary file";
+static const char *const lits[] = {"failed and temporary file"};
 static const char needs[] = " needs to be removed";
 static ex_lit *lit_set;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -44,9 +45,9 @@ static const ex_log_rule r26858 = {
     "microsoft/CSS-Exchange Security/src/Test-ProxyLogon.ps1 Get-Cve26858", "logs-and-builds.md §1.3"};
 
 typedef struct oab_state {
+    ex_logscan scan; /* first: ex_logscan_feed_state */
     ex_hunt *h;
     const ex_hunt_file *f;
-    ex_logscan scan;
     char oab_prefix[1100]; /* "'C:\...\V15\ClientAccess\OAB", or "" when the install has no drive in the evidence */
     char root_tail[1024];  /* the install root without the evidence's own prefix, '\' separated */
 } oab_state;
@@ -104,10 +105,10 @@ static bool under_oab_tailwise(const oab_state *s, const char *path, size_t n)
 static int on_line(void *ctx, const char *line, size_t n, uint64_t ln, uint64_t off, unsigned lit)
 {
     oab_state *s = ctx;
-    const char *m = ex_strcasestr_n(line, n, lits[0]);
+    const char *m = ex_strcasestr_n(line, n, phrase);
     if (!m)
         return 0;
-    const char *p = m + strlen(lits[0]);
+    const char *p = m + strlen(phrase);
     size_t rest = n - (size_t)(p - line);
     if (!rest || *p != ' ')
         return 0;
@@ -145,14 +146,6 @@ static void *oab_begin(ex_hunt *h, const ex_hunt_file *f)
     return s;
 }
 
-static int oab_feed(void *st, const char *data, size_t len, uint64_t offset)
-{
-    oab_state *s = st;
-    if (s->scan.first == EX_TIME_UNKNOWN)
-        ex_logscan_first_time(&s->scan, data, len);
-    return ex_logscan_feed(&s->scan, data, len, offset);
-}
-
 static void oab_end(void *st, ex_hunt *h, const char *sha256)
 {
     oab_state *s = st;
@@ -171,6 +164,6 @@ const ex_analyzer ex_an_oab = {
     .flags = EX_AN_LINES,
     .wants = oab_wants,
     .begin = oab_begin,
-    .feed = oab_feed,
+    .feed = ex_logscan_feed_state,
     .end = oab_end,
 };

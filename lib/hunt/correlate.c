@@ -5,8 +5,8 @@
  *     Set-*VirtualDirectory with script followed by the OAB virtual directory's
  *     removal and recreation (ECP server log), followed by requests to a page
  *     that is not part of Exchange (IIS): the web shell was written and used.
- *     One exploitation-success finding, CVE-2021-27065, on the first step's
- *     line, naming the later requests.
+ *     The first step's finding becomes an exploitation-success (critical),
+ *     its title naming what followed: one finding per log line.
  *  2. The set with script followed by the removal and recreation, without a
  *     request seen: the configuration was written to disk; a success too
  *     (the blog's chain: Set -> reset -> file), critical, on the set's line.
@@ -17,6 +17,8 @@
  *     name, as HELSECERT's RedirSuiteServerProxy.aspx): the shell in use.
  * The chain's window is 7 days: HELSECERT's chain ran from 2021-03-03 06:49
  * to the shell's use on 2021-03-05 03:06. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,21 +35,143 @@ static bool id_is(const ex_finding *f, const char *id)
     return f->id && strcmp(f->id, id) == 0;
 }
 
-static int push_copy(ex_findings *out, const ex_finding *model, ex_kind kind, ex_severity sev, const char *id,
-                     const char *title, const char *match)
+/* ------------------------------------------------------------------------ */
+/* request ids (an.h)                                                         */
+
+typedef struct reqid_rec {
+    char id[48];
+    uint8_t kind, sev;
+    const char *what; /* a static title */
+} reqid_rec;
+
+typedef struct reqid_store {
+    pthread_mutex_t mu;
+    reqid_rec *slot; /* open addressing, power-of-two capacity, at most half full */
+    size_t n, cap;
+} reqid_store;
+
+static void *reqid_new(void)
 {
-    ex_finding f;
-    if (ex_finding_copy(&f, model) != 0)
-        return -1;
-    f.kind = kind;
-    f.severity = sev;
-    if (ex_finding_setz(&f.id, id) || ex_finding_setz(&f.title, title) || ex_finding_setz(&f.ev.match, match) ||
-        ex_finding_setz(&f.rule, "correlation: the steps of the chain, in order, within 7 days") ||
-        ex_finding_setz(&f.rule_source, "exaudit lib/hunt/correlate.c (docs/hunt.md)") || ex_findings_push(out, &f)) {
-        ex_finding_free(&f);
-        return -1;
+    reqid_store *s = calloc(1, sizeof *s);
+    if (s)
+        pthread_mutex_init(&s->mu, NULL);
+    return s;
+}
+
+static void reqid_free(void *p)
+{
+    reqid_store *s = p;
+    pthread_mutex_destroy(&s->mu);
+    free(s->slot);
+    free(s);
+}
+
+static size_t reqid_hash(const char *id, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)(id[i] | 0x20)) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static reqid_rec *reqid_slot(reqid_rec *tab, size_t cap, const char *id, size_t n)
+{
+    for (size_t i = reqid_hash(id, n) & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (!tab[i].id[0] || (strlen(tab[i].id) == n && strncasecmp(tab[i].id, id, n) == 0))
+            return &tab[i];
+}
+
+static bool reqid_grow(reqid_store *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    reqid_rec *t = calloc(cap, sizeof *t);
+    if (!t)
+        return false;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i].id[0])
+            *reqid_slot(t, cap, s->slot[i].id, strlen(s->slot[i].id)) = s->slot[i];
+    free(s->slot);
+    s->slot = t;
+    s->cap = cap;
+    return true;
+}
+
+void ex_reqid_note(ex_hunt *h, const char *id, size_t n, ex_kind kind, ex_severity sev, const char *what)
+{
+    reqid_store *s = ex_hunt_shared(h, "httpproxy.request-ids", reqid_new, reqid_free);
+    if (!s || n == 0 || n >= sizeof((reqid_rec *)0)->id)
+        return;
+    pthread_mutex_lock(&s->mu);
+    if (s->n < EX_REQID_MAX && (2 * (s->n + 1) <= s->cap || reqid_grow(s))) {
+        reqid_rec *r = reqid_slot(s->slot, s->cap, id, n);
+        if (!r->id[0]) {
+            memcpy(r->id, id, n);
+            r->id[n] = '\0';
+            s->n++;
+        }
+        r->kind = (uint8_t)kind;
+        r->sev = (uint8_t)sev;
+        r->what = what;
     }
-    return 0;
+    pthread_mutex_unlock(&s->mu);
+}
+
+bool ex_reqid_find(ex_hunt *h, const char *id, size_t n, ex_kind *kind, ex_severity *sev, const char **what)
+{
+    reqid_store *s = ex_hunt_shared(h, "httpproxy.request-ids", NULL, NULL);
+    bool found = false;
+    if (!s || !n || n >= sizeof((reqid_rec *)0)->id)
+        return false;
+    pthread_mutex_lock(&s->mu);
+    if (s->cap) {
+        reqid_rec *r = reqid_slot(s->slot, s->cap, id, n);
+        if ((found = r->id[0] != '\0')) {
+            *kind = (ex_kind)r->kind;
+            *sev = (ex_severity)r->sev;
+            *what = r->what;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return found;
+}
+
+/* An IIS front-end line's ProxyLogon conclusion gives way to the HttpProxy
+ * row of the same request, which sees the SSRF's target (ServerInfo~ anchor). */
+static void iis_from_httpproxy(ex_hunt *h, ex_findings *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        ex_finding *f = &l->items[i];
+        const char *m = f->ev.match ? strstr(f->ev.match, "cafeReqId=") : NULL;
+        if (!id_is(f, "iis.proxylogon.static-post") || !m)
+            continue;
+        m += 10;
+        size_t n = strcspn(m, ";& ");
+        ex_kind kind;
+        ex_severity sev;
+        const char *what;
+        if (!ex_reqid_find(h, m, n, &kind, &sev, &what))
+            continue;
+        if (kind == f->kind && sev == f->severity)
+            continue; /* the HttpProxy row agrees */
+        char t[EX_FINDING_TEXT_MAX];
+        snprintf(t, sizeof t, "%s: the HttpProxy log shows this request (cafeReqId %.*s) as: %s",
+                 f->title ? f->title : "", (int)n, m, what);
+        f->kind = kind;
+        f->severity = sev;
+        ex_finding_setz(&f->title, t);
+    }
+}
+
+/* The chain is concluded on its first step's own finding: one finding per
+ * line, upgraded to a success, its title naming what followed. */
+static void upgrade(ex_finding *f, const char *title, const char *chain)
+{
+    char t[EX_FINDING_TEXT_MAX];
+    snprintf(t, sizeof t, "%s: %s", title, chain);
+    f->kind = EX_KIND_SUCCESS;
+    f->severity = EX_SEV_CRITICAL;
+    ex_finding_setz(&f->title, t);
+    ex_finding_setz(&f->rule, "the chain's steps in order within 7 days (exaudit lib/hunt/correlate.c, docs/hunt.md)");
 }
 
 /* The first request to a foreign page after t (findings of iis.webshell.request). */
@@ -56,7 +180,8 @@ static const ex_finding *page_request_after(const ex_findings *l, int64_t t)
     const ex_finding *best = NULL;
     for (size_t i = 0; i < l->count; i++) {
         const ex_finding *f = &l->items[i];
-        if (!id_is(f, "iis.webshell.request") || f->kind != EX_KIND_WEBSHELL || f->time == EX_TIME_UNKNOWN)
+        if (!(id_is(f, "iis.webshell.request") || id_is(f, "hunt.webshell.used")) || f->kind != EX_KIND_WEBSHELL ||
+            f->time == EX_TIME_UNKNOWN)
             continue;
         if (f->time >= t && f->time - t <= CHAIN_WINDOW && (!best || f->time < best->time))
             best = f;
@@ -78,39 +203,33 @@ static const ex_finding *first_after(const ex_findings *l, const char *id, int64
 
 static void describe(char *buf, size_t n, const char *what, const ex_finding *f)
 {
-    char t[32] = "time unknown";
-    if (f->time != EX_TIME_UNKNOWN) {
-        time_t tt = (time_t)f->time;
-        struct tm tm;
-        gmtime_r(&tt, &tm);
-        strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
+    char t[32];
+    ex_hunt_fmt_time(f->time, t, sizeof t);
     size_t len = strlen(buf);
-    snprintf(buf + len, n - len, "%s%s %s (%s:%lld)", len ? "; then " : "", what, t, f->ev.path ? f->ev.path : "?",
-             (long long)f->ev.line);
+    const char *base = f->ev.path ? strrchr(f->ev.path, '/') : NULL;
+    snprintf(buf + len, n - len, "%s%s %s (%s:%lld)", len ? ", " : "", what, t,
+             base ? base + 1 : (f->ev.path ? f->ev.path : "?"), (long long)f->ev.line);
 }
 
-static void chain_reset(const ex_findings *l, ex_findings *out)
+static void chain_reset(ex_findings *l)
 {
     for (size_t i = 0; i < l->count; i++) {
-        const ex_finding *r = &l->items[i];
+        ex_finding *r = &l->items[i];
         if (!id_is(r, "httpproxy.cve-2021-27065.reset-vdir") || r->time == EX_TIME_UNKNOWN)
             continue;
         const ex_finding *use = page_request_after(l, r->time);
         if (!use)
             continue;
-        char match[900] = "";
-        describe(match, sizeof match, "Reset*VirtualDirectory answered 200 at", r);
-        describe(match, sizeof match, "a page not part of Exchange requested at", use);
-        push_copy(out, r, EX_KIND_SUCCESS, EX_SEV_CRITICAL, "hunt.cve-2021-27065.chain",
-                  "ProxyLogon CVE-2021-27065 succeeded: virtual directory reset, then a new page requested", match);
+        char chain[700] = "";
+        describe(chain, sizeof chain, "web shell page requested at", use);
+        upgrade(r, "ProxyLogon CVE-2021-27065 succeeded: Reset*VirtualDirectory answered 200", chain);
     }
 }
 
-static void chain_set(const ex_findings *l, ex_findings *out)
+static void chain_set(ex_findings *l)
 {
     for (size_t i = 0; i < l->count; i++) {
-        const ex_finding *s = &l->items[i];
+        ex_finding *s = &l->items[i];
         if (!id_is(s, "ecp.cve-2021-27065.set-vdir-script") || s->time == EX_TIME_UNKNOWN)
             continue;
         const ex_finding *rm = first_after(l, "ecp.oab-vdir.removed", s->time);
@@ -118,24 +237,19 @@ static void chain_set(const ex_findings *l, ex_findings *out)
         const ex_finding *reset = first_after(l, "httpproxy.cve-2021-27065.reset-vdir", s->time);
         if (!(rm && mk) && !reset)
             continue;
-        const ex_finding *last = mk && (!reset || mk->time <= reset->time) ? mk : reset;
-        const ex_finding *use = page_request_after(l, last->time);
-        char match[900] = "";
-        describe(match, sizeof match, "Set-*VirtualDirectory with script at", s);
+        char chain[700] = "";
         if (rm && mk) {
-            describe(match, sizeof match, "OAB virtual directory removed at", rm);
-            describe(match, sizeof match, "and created at", mk);
+            describe(chain, sizeof chain, "OAB virtual directory removed at", rm);
+            describe(chain, sizeof chain, "and created at", mk);
         } else {
-            describe(match, sizeof match, "Reset*VirtualDirectory at", reset);
+            describe(chain, sizeof chain, "Reset*VirtualDirectory at", reset);
         }
+        const ex_finding *last = rm && mk ? mk : reset;
+        const ex_finding *use = page_request_after(l, last->time);
         if (use)
-            describe(match, sizeof match, "a page not part of Exchange requested at", use);
-        push_copy(out, s, EX_KIND_SUCCESS, EX_SEV_CRITICAL, "hunt.cve-2021-27065.chain",
-                  use ? "ProxyLogon CVE-2021-27065 succeeded: script set in a virtual directory, directory reset, "
-                        "new page requested"
-                      : "ProxyLogon CVE-2021-27065 succeeded: script set in a virtual directory, then the directory "
-                        "was reset (the web shell file is written by the reset)",
-                  match);
+            describe(chain, sizeof chain, "web shell page requested at", use);
+        upgrade(s, "ProxyLogon CVE-2021-27065 succeeded: script set in a virtual directory, then the directory reset",
+                chain);
     }
 }
 
@@ -161,6 +275,29 @@ static void shell_url(const char *path, char *url, size_t n)
     }
 }
 
+static const ex_finding *on_line(const ex_findings *l, const char *path, int64_t line)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].ev.line == line && l->items[i].ev.path && path && strcmp(l->items[i].ev.path, path) == 0)
+            return &l->items[i];
+    return NULL;
+}
+
+/* A tool user agent adds nothing to a line that is now explained as a web shell's use. */
+static void drop_explained_user_agents(ex_findings *l, const ex_findings *used)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        ex_finding *f = &l->items[i];
+        if (id_is(f, "iis.tool-user-agent") && on_line(used, f->ev.path, f->ev.line)) {
+            ex_finding_free(f);
+            continue;
+        }
+        l->items[k++] = *f;
+    }
+    l->count = k;
+}
+
 static void shell_in_use(ex_hunt *h, const ex_findings *l, ex_findings *out)
 {
     ex_aspx_store *store = ex_hunt_shared(h, EX_ASPX_STORE_KEY, NULL, NULL);
@@ -176,6 +313,8 @@ static void shell_in_use(ex_hunt *h, const ex_findings *l, ex_findings *out)
         const ex_aspx_url *u = url[0] ? ex_aspx_store_find(store, url) : NULL;
         for (size_t k = 0; u && k < u->n; k++) {
             const ex_aspx_req *q = &u->req[k];
+            if (on_line(out, q->path, q->line)) /* the file was flagged by several rules */
+                continue;
             ex_finding f;
             ex_finding_init(&f);
             char title[300], match[1200];
@@ -201,12 +340,14 @@ static void shell_in_use(ex_hunt *h, const ex_findings *l, ex_findings *out)
 void hunt_correlate(ex_hunt *h)
 {
     ex_findings add = {0};
-    chain_reset(&h->findings, &add);
-    chain_set(&h->findings, &add);
+    iis_from_httpproxy(h, &h->findings);
     shell_in_use(h, &h->findings, &add);
+    drop_explained_user_agents(&h->findings, &add);
     for (size_t i = 0; i < add.count; i++)
         if (ex_findings_push(&h->findings, &add.items[i]) != 0)
             ex_finding_free(&add.items[i]);
     add.count = 0;
     ex_findings_free(&add);
+    chain_reset(&h->findings);
+    chain_set(&h->findings);
 }

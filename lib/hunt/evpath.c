@@ -33,13 +33,29 @@ static bool ieq_n(const char *a, size_t an, const char *b)
     return an == bn && strncasecmp(a, b, bn) == 0;
 }
 
+/* Folders found at the top of a Windows drive: a one-letter folder is taken
+ * for a drive (KAPE writes "C/Windows/...") only when one of these follows,
+ * so that an ordinary "a/b" stays a path. */
+static bool drive_top(const comp *c)
+{
+    static const char *const names[] = {
+        "Program Files", "Program Files (x86)", "ProgramData", "Windows",  "inetpub",         "Users",
+        "PerfLogs",      "$Recycle.Bin",        "Microsoft",   "Exchange", "Exchange Server", "ExchangeSetupLogs",
+        "root"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ieq_n(c->p, c->n, names[i]))
+            return true;
+    return false;
+}
+
 /* The drive letter a component names, or 0. *encoded is set for the
- * Velociraptor forms, whose other components are then percent-decoded. */
-static char drive_of(const comp *c, bool *encoded)
+ * Velociraptor forms, whose other components are then percent-decoded. next
+ * is the following component (NULL at the end). */
+static char drive_of(const comp *c, const comp *next, bool *encoded)
 {
     const char *p = c->p;
     size_t n = c->n;
-    if (n == 1 && is_letter(p[0]))
+    if (n == 1 && is_letter(p[0]) && next && drive_top(next))
         return p[0];
     if (n == 2 && is_letter(p[0]) && (p[1] == ':' || p[1] == '$'))
         return p[0];
@@ -56,11 +72,13 @@ static char drive_of(const comp *c, bool *encoded)
 }
 
 /* Append component c, percent-decoded when asked; %2F, %5C and %00 stay
- * encoded so that a decoded name never gains a separator or a NUL. */
+ * encoded so that a decoded name never gains a separator or a NUL, and a
+ * component that would decode to "." or ".." stays encoded too. */
 static int append_comp(ex_buf *b, const comp *c, bool decode)
 {
     if (!decode)
         return ex_buf_append(b, c->p, c->n);
+    size_t start = b->len;
     for (size_t i = 0; i < c->n; i++) {
         int hi, lo;
         if (c->p[i] == '%' && i + 2 < c->n && (hi = hexval(c->p[i + 1])) >= 0 && (lo = hexval(c->p[i + 2])) >= 0) {
@@ -74,6 +92,12 @@ static int append_comp(ex_buf *b, const comp *c, bool decode)
         }
         if (ex_buf_append(b, c->p + i, 1))
             return -1;
+    }
+    size_t n = b->len - start;
+    if ((n == 1 || n == 2) && memcmp(b->data + start, "..", n) == 0) {
+        b->len = start;
+        b->data[start] = '\0';
+        return ex_buf_append(b, c->p, c->n);
     }
     return 0;
 }
@@ -131,7 +155,7 @@ char *ex_evpath_normalise(const char *rel, size_t len, const char *prefix, int *
     size_t start = 0;
     char drive = 0;
     for (size_t i = 0; i + 1 < n && !drive; i++)
-        if ((drive = drive_of(&c[i], &encoded)))
+        if ((drive = drive_of(&c[i], &c[i + 1], &encoded)))
             start = i + 1;
     ex_buf b = {.max = EX_EVPATH_MAX * 2};
     int r = 0;
@@ -147,6 +171,55 @@ char *ex_evpath_normalise(const char *rel, size_t len, const char *prefix, int *
         if (i > start)
             r |= ex_buf_append(&b, "/", 1);
         r |= append_comp(&b, &c[i], encoded);
+    }
+    free(c);
+    if (r) {
+        ex_buf_free(&b);
+        return NULL;
+    }
+    return ex_buf_steal(&b);
+}
+
+/* Folder names that only a Windows/Exchange tree has at that place. */
+static bool windows_marker(const comp *c)
+{
+    static const char *const names[] = {
+        "Program Files", "Program Files (x86)", "ProgramData", "Exchange Server", "V15", "V14", "Logging", "inetpub",
+        "Windows"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ieq_n(c->p, c->n, names[i]))
+            return true;
+    return false;
+}
+
+char *ex_evpath_input_prefix(const char *realdir)
+{
+    comp *c = malloc(MAX_COMPONENTS * sizeof *c);
+    if (!c)
+        return NULL;
+    size_t n = 0, len = strlen(realdir);
+    for (size_t i = 0; i < len && n < MAX_COMPONENTS;) {
+        size_t j = i;
+        while (j < len && realdir[j] != '/')
+            j++;
+        if (j > i)
+            c[n++] = (comp){realdir + i, j - i};
+        i = j + 1;
+    }
+    bool enc = false;
+    size_t start = n;
+    for (size_t i = 0; i < n && start == n; i++)
+        if (windows_marker(&c[i]))
+            start = i && drive_of(&c[i - 1], &c[i], &enc) ? i - 1 : i;
+    /* the input itself is a drive folder ("/mnt/c", "C$"): what it holds decides for a bare letter */
+    if (start == n && n && (drive_of(&c[n - 1], NULL, &enc) || (c[n - 1].n == 1 && is_letter(c[n - 1].p[0]))))
+        start = n - 1;
+    ex_buf b = {0};
+    int r = ex_buf_puts(&b, "");
+    for (size_t i = start; i < n && !r; i++) {
+        if (i > start)
+            r |= ex_buf_append(&b, "/", 1);
+        r |= ex_buf_append(&b, c[i].p, c[i].n);
     }
     free(c);
     if (r) {

@@ -27,6 +27,13 @@ enum ex_evpath_problem {
 char *ex_evpath_normalise(const char *rel, size_t len, const char *prefix, int *problem);
 const char *ex_evpath_problem_name(int problem);
 
+/* The evidence-path prefix of a directory input (its real path): paths are
+ * relative to the evidence top, except that the input's own Windows context
+ * is kept: "/mnt/c" -> "c" (the drive), "/cases/x/Logging/HttpProxy" ->
+ * "Logging/HttpProxy", "/img/C/Program Files/Microsoft" -> "C/Program
+ * Files/Microsoft"; "/cases/EXCH01" -> "". Malloc'd; NULL when out of memory. */
+char *ex_evpath_input_prefix(const char *realdir);
+
 /* Case-insensitive (ASCII) glob over a whole evidence path: '*' matches any run
  * of bytes except '/', '**' also across '/', '?' one byte. Windows paths are
  * matched without regard to case. */

@@ -38,6 +38,28 @@ double hunt_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Make room for one more element in a growable array; false when out of memory. */
+static bool grow(void **items, size_t *cap, size_t count, size_t size, size_t first)
+{
+    if (count < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : first;
+    void *n = realloc(*items, ncap * size);
+    if (!n)
+        return false;
+    *items = n;
+    *cap = ncap;
+    return true;
+}
+
+void hunt_skip_source(ex_hunt *h, const hsrc *s, const char *rel, size_t rellen, const char *reason)
+{
+    char shown[1200];
+    snprintf(shown, sizeof shown, "%s%s%.*s", s->ops->walk || !s->root_real ? s->input : s->root_real,
+             s->ops->walk ? "!" : "/", (int)(rellen > 1000 ? 1000 : rellen), rel);
+    hunt_skip_path(h, shown, reason);
+}
+
 /* ------------------------------------------------------------------------ */
 /* what analyzers may call                                                    */
 
@@ -71,15 +93,7 @@ void ex_hunt_cover(ex_hunt *h, const char *logdir, int64_t first, int64_t last)
     for (size_t i = 0; i < h->ncov && !d; i++)
         if (strcmp(h->cov[i].logdir, logdir) == 0)
             d = &h->cov[i];
-    if (!d && h->ncov == h->capcov) {
-        size_t cap = h->capcov ? h->capcov * 2 : 16;
-        hcover_dir *n = realloc(h->cov, cap * sizeof *n);
-        if (n) {
-            h->cov = n;
-            h->capcov = cap;
-        }
-    }
-    if (!d && h->ncov < h->capcov) {
+    if (!d && grow((void **)&h->cov, &h->capcov, h->ncov, sizeof *h->cov, 16)) {
         d = &h->cov[h->ncov];
         memset(d, 0, sizeof *d);
         if ((d->logdir = strdup(logdir)))
@@ -87,15 +101,7 @@ void ex_hunt_cover(ex_hunt *h, const char *logdir, int64_t first, int64_t last)
         else
             d = NULL;
     }
-    if (d && d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        hcover_iv *n = realloc(d->iv, cap * sizeof *n);
-        if (n) {
-            d->iv = n;
-            d->cap = cap;
-        }
-    }
-    if (d && d->n < d->cap)
+    if (d && grow((void **)&d->iv, &d->cap, d->n, sizeof *d->iv, 64))
         d->iv[d->n++] = (hcover_iv){first, last};
     pthread_mutex_unlock(&h->mu);
 }
@@ -114,15 +120,7 @@ void hunt_skip_path(ex_hunt *h, const char *path, const char *reason)
         if (strcmp(h->skips[i].path, key) == 0 && strcmp(h->skips[i].reason, reason) == 0)
             r = &h->skips[i];
     if (!r && h->nskips < 2 * EX_HUNT_SKIP_RECORDS) {
-        if (h->nskips == h->capskips) {
-            size_t cap = h->capskips ? h->capskips * 2 : 32;
-            ex_hunt_skip_rec *n = realloc(h->skips, cap * sizeof *n);
-            if (n) {
-                h->skips = n;
-                h->capskips = cap;
-            }
-        }
-        if (h->nskips < h->capskips) {
+        if (grow((void **)&h->skips, &h->capskips, h->nskips, sizeof *h->skips, 32)) {
             r = &h->skips[h->nskips];
             r->path = strdup(key);
             r->reason = strdup(reason);
@@ -153,15 +151,7 @@ void ex_hunt_fact(ex_hunt *h, const char *key, int64_t time, const char *detail,
     if (!h || !key)
         return;
     pthread_mutex_lock(&h->mu);
-    if (h->nfacts == h->capfacts && h->capfacts < MAX_FACTS) {
-        size_t cap = h->capfacts ? h->capfacts * 2 : 16;
-        ex_hunt_fact_rec *n = realloc(h->facts, cap * sizeof *n);
-        if (n) {
-            h->facts = n;
-            h->capfacts = cap;
-        }
-    }
-    if (h->nfacts < h->capfacts) {
+    if (h->nfacts < MAX_FACTS && grow((void **)&h->facts, &h->capfacts, h->nfacts, sizeof *h->facts, 16)) {
         ex_hunt_fact_rec *r = &h->facts[h->nfacts];
         r->key = strdup(key);
         r->time = time;
@@ -211,10 +201,7 @@ int hunt_add_entry(ex_hunt *h, hsrc *s, const char *rel, size_t rellen, uint64_t
     int problem = 0;
     char *path = ex_evpath_normalise(rel, rellen, s->prefix, &problem);
     if (!path) {
-        char shown[600];
-        snprintf(shown, sizeof shown, "%s%s%.*s", s->input, s->ops->walk ? "!" : "/",
-                 (int)(rellen > 500 ? 500 : rellen), rel);
-        hunt_skip_path(h, shown, problem ? ex_evpath_problem_name(problem) : "out of memory");
+        hunt_skip_source(h, s, rel, rellen, problem ? ex_evpath_problem_name(problem) : "out of memory");
         return problem ? 0 : -1;
     }
     if (h->nent >= EX_HUNT_MAX_FILES) {
@@ -224,15 +211,9 @@ int hunt_add_entry(ex_hunt *h, hsrc *s, const char *rel, size_t rellen, uint64_t
         free(path);
         return 0;
     }
-    if (h->nent == h->capent) {
-        size_t cap = h->capent ? h->capent * 2 : 1024;
-        hentry *n = realloc(h->ent, cap * sizeof *n);
-        if (!n) {
-            free(path);
-            return -1;
-        }
-        h->ent = n;
-        h->capent = cap;
+    if (!grow((void **)&h->ent, &h->capent, h->nent, sizeof *h->ent, 1024)) {
+        free(path);
+        return -1;
     }
     char *r = malloc(rellen + 1);
     if (!r) {
@@ -834,9 +815,8 @@ static bool sniff_archive(const char *path)
            (n >= 262 && memcmp(m + 257, "ustar", 5) == 0);                          /* tar */
 }
 
-/* The evidence-path prefix of a directory or single-file input: the input's
- * own name, so that "/cases/C" gives "C:/..." and "/x/Logging" gives
- * "Logging/HttpProxy/...". */
+/* The evidence-path prefix of a directory or single-file input (evpath.h):
+ * for a single file, that of its folder. */
 static char *input_prefix(const char *real, bool is_dir)
 {
     char *copy = strdup(real);
@@ -849,8 +829,7 @@ static char *input_prefix(const char *real, bool is_dir)
         else
             copy[0] = '\0';
     }
-    const char *base = strrchr(copy, '/');
-    char *p = strdup(base ? base + 1 : copy);
+    char *p = ex_evpath_input_prefix(copy);
     free(copy);
     return p;
 }
@@ -989,6 +968,7 @@ ex_hunt *ex_hunt_new(const ex_hunt_opts *o)
     h->tl.first_malicious = h->tl.last_malicious = EX_TIME_UNKNOWN;
     h->tl.patch_installed = h->tl.exposed_from = h->tl.exposed_to = EX_TIME_UNKNOWN;
     h->tl.exploitable_during_attacks = "n/a";
+    h->hive_update_time = EX_TIME_UNKNOWN;
     return h;
 }
 

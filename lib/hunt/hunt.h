@@ -57,12 +57,12 @@ typedef struct ex_hunt_opts {
 
 #define EX_HUNT_DEFAULT_PER_RULE 50
 /* Hard limits that keep memory bounded whatever the evidence holds. */
-#define EX_HUNT_MAX_FILES (4u << 20)   /* entries listed per run */
-#define EX_HUNT_MAX_DEPTH 256          /* directory nesting */
-#define EX_HUNT_ZIP_RATIO 200          /* an entry expanding more than this per compressed byte is a bomb */
-#define EX_HUNT_ZIP_FLOOR (64u << 20)  /* ... once it is past this many bytes */
-#define EX_HUNT_ZIP_BUDGET 8           /* an archive expands to at most this many such entries in all */
-#define EX_HUNT_HIVE_MAX  (512u << 20) /* a SOFTWARE hive larger than this is not read */
+#define EX_HUNT_MAX_FILES  (4u << 20)   /* entries listed per run */
+#define EX_HUNT_MAX_DEPTH  256          /* directory nesting */
+#define EX_HUNT_ZIP_RATIO  200          /* an entry expanding more than this per compressed byte is a bomb */
+#define EX_HUNT_ZIP_FLOOR  (64u << 20)  /* ... once it is past this many bytes */
+#define EX_HUNT_ZIP_BUDGET 8            /* an archive expands to at most this many such entries in all */
+#define EX_HUNT_HIVE_MAX   (512u << 20) /* a SOFTWARE hive larger than this is not read */
 
 /* The registered analyzers (lib/hunt/registry.c), NULL-terminated. */
 const ex_analyzer *const *ex_hunt_registry(void);
@@ -160,6 +160,9 @@ typedef struct ex_hunt_stats {
     unsigned threads;
 } ex_hunt_stats;
 const ex_hunt_stats *ex_hunt_stats_info(const ex_hunt *h);
+
+/* "2021-03-03T06:59:20Z", or "unknown" for EX_TIME_UNKNOWN. */
+void ex_hunt_fmt_time(int64_t t, char *buf, size_t n);
 
 /* The subject (server name or evidence root) findings carry. */
 const char *ex_hunt_subject(const ex_hunt *h);

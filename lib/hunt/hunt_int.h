@@ -116,6 +116,7 @@ struct ex_hunt {
     /* install */
     ex_hunt_install inst;
     char *root, *build, *hive_build, *build_path;
+    int64_t hive_update_time; /* when the update that gave the hive's build was installed */
     ex_assessment assessment;
     bool have_assessment;
     ex_hunt_timeline tl;
@@ -157,6 +158,8 @@ struct ex_hunt {
 /* Sources call these while listing. */
 int hunt_add_entry(ex_hunt *h, hsrc *s, const char *rel, size_t rellen, uint64_t size, int64_t mtime, uint32_t id);
 void hunt_skip_path(ex_hunt *h, const char *path, const char *reason);
+/* The same for an entry of a source, shown as "<dir>/<rel>" or "<archive>!<entry>". */
+void hunt_skip_source(ex_hunt *h, const hsrc *s, const char *rel, size_t rellen, const char *reason);
 /* Sequential sources call this for a selected entry; r streams its bytes. */
 void hunt_process_entry(ex_hunt *h, hentry *e, hreader *r);
 /* Seconds on a monotonic clock. */

@@ -15,13 +15,46 @@ struct ex_lit {
     char *lit[EX_LIT_MAX];        /* lower-cased */
     uint8_t len[EX_LIT_MAX];
     size_t n;
+    uint8_t members[8][EX_LIT_MAX]; /* literals of each bucket, in literal order */
+    uint8_t nmembers[8];
 };
 
-static bool force_scalar;
+/* 0: the best the CPU has; otherwise the implementation forced by tests. */
+enum { IMPL_AUTO, IMPL_SCALAR, IMPL_SSSE3, IMPL_AVX2, IMPL_AVX512 };
+static int forced;
 
 void ex_lit_force_scalar(bool on)
 {
-    force_scalar = on;
+    forced = on ? IMPL_SCALAR : IMPL_AUTO;
+}
+
+static int best_impl(void)
+{
+#ifdef LIT_X86
+    if (__builtin_cpu_supports("avx512bw"))
+        return IMPL_AVX512;
+    if (__builtin_cpu_supports("avx2"))
+        return IMPL_AVX2;
+    if (__builtin_cpu_supports("ssse3"))
+        return IMPL_SSSE3;
+#endif
+    return IMPL_SCALAR;
+}
+
+bool ex_lit_force(const char *impl)
+{
+    static const char *const names[] = {"auto", "scalar", "ssse3", "avx2", "avx512"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(impl, names[i]) == 0 && i <= best_impl()) {
+            forced = i;
+            return true;
+        }
+    return false;
+}
+
+static int impl(void)
+{
+    return forced ? forced : best_impl();
 }
 
 static inline unsigned char fold(unsigned char c)
@@ -63,6 +96,7 @@ ex_lit *ex_lit_new(const char *const *lits, size_t n)
         if (b == 8)
             b = next_bucket++ % 8;
         l->bucket[i] = (uint8_t)b;
+        l->members[b][l->nmembers[b]++] = (uint8_t)i;
         for (int k = 0; k < 3; k++)
             add_nibbles(l, k, (unsigned char)l->lit[i][k], (uint8_t)(1u << b));
     }
@@ -86,17 +120,25 @@ static inline bool ieq(const unsigned char *d, const char *lit, size_t n)
     return true;
 }
 
-/* Every literal of the buckets in mask that matches at pos. */
+/* Every literal of the buckets in mask that matches at pos, in literal order. */
 static int verify(const ex_lit *l, const char *d, size_t len, size_t pos, unsigned mask, ex_lit_cb cb, void *ctx)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        if (!(mask & (1u << l->bucket[i])) || pos + l->len[i] > len)
+    uint64_t found = 0;
+    for (unsigned b = 0; b < 8; b++) {
+        if (!(mask & (1u << b)))
             continue;
-        if (ieq((const unsigned char *)d + pos, l->lit[i], l->len[i])) {
-            int r = cb(ctx, (unsigned)i, pos);
-            if (r)
-                return r;
+        for (unsigned k = 0; k < l->nmembers[b]; k++) {
+            unsigned i = l->members[b][k];
+            if (pos + l->len[i] <= len && ieq((const unsigned char *)d + pos, l->lit[i], l->len[i]))
+                found |= 1ull << i;
         }
+    }
+    while (found) {
+        unsigned i = (unsigned)__builtin_ctzll(found);
+        found &= found - 1;
+        int r = cb(ctx, i, pos);
+        if (r)
+            return r;
     }
     return 0;
 }
@@ -115,6 +157,20 @@ static int scan_scalar(const ex_lit *l, const char *data, size_t len, size_t fro
             if (r)
                 return r;
         }
+    }
+    return 0;
+}
+
+/* The candidates of one step: bits[j] set for position base + j, mb[j] its buckets. */
+static int verify_step(const ex_lit *l, const char *d, size_t len, size_t base, uint64_t bits, const uint8_t *mb,
+                       ex_lit_cb cb, void *ctx)
+{
+    while (bits) {
+        unsigned j = (unsigned)__builtin_ctzll(bits);
+        bits &= bits - 1;
+        int r = verify(l, d, len, base + j, mb[j], cb, ctx);
+        if (r)
+            return r;
     }
     return 0;
 }
@@ -143,13 +199,40 @@ __attribute__((target("avx2"))) static int scan_avx2(const ex_lit *l, const char
             continue;
         uint8_t mb[32];
         _mm256_storeu_si256((__m256i *)mb, m);
-        while (bits) {
-            unsigned j = (unsigned)__builtin_ctz(bits);
-            bits &= bits - 1;
-            int r = verify(l, d, len, i + j, mb[j], cb, ctx);
-            if (r)
-                return r;
+        int r = verify_step(l, d, len, i, bits, mb, cb, ctx);
+        if (r)
+            return r;
+    }
+    return scan_scalar(l, d, len, i, cb, ctx);
+}
+
+/* 64 positions per step; the candidates of a step come out of one 64-bit mask. */
+__attribute__((target("avx512f,avx512bw"))) static int scan_avx512(const ex_lit *l, const char *d, size_t len,
+                                                                   ex_lit_cb cb, void *ctx)
+{
+    __m512i lo[3], hi[3];
+    for (int k = 0; k < 3; k++) {
+        lo[k] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)l->lo[k]));
+        hi[k] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)l->hi[k]));
+    }
+    const __m512i nib = _mm512_set1_epi8(0x0f);
+    size_t i = 0;
+    for (; i + 66 <= len; i += 64) {
+        __m512i m = _mm512_set1_epi8((char)0xff);
+        for (int k = 0; k < 3; k++) {
+            __m512i v = _mm512_loadu_si512((const void *)(d + i + k));
+            __m512i a = _mm512_shuffle_epi8(lo[k], _mm512_and_si512(v, nib));
+            __m512i b = _mm512_shuffle_epi8(hi[k], _mm512_and_si512(_mm512_srli_epi16(v, 4), nib));
+            m = _mm512_and_si512(m, _mm512_and_si512(a, b));
         }
+        uint64_t bits = _mm512_test_epi8_mask(m, m);
+        if (!bits)
+            continue;
+        uint8_t mb[64];
+        _mm512_storeu_si512((void *)mb, m);
+        int r = verify_step(l, d, len, i, bits, mb, cb, ctx);
+        if (r)
+            return r;
     }
     return scan_scalar(l, d, len, i, cb, ctx);
 }
@@ -177,13 +260,9 @@ __attribute__((target("ssse3"))) static int scan_ssse3(const ex_lit *l, const ch
             continue;
         uint8_t mb[16];
         _mm_storeu_si128((__m128i *)mb, m);
-        while (bits) {
-            unsigned j = (unsigned)__builtin_ctz(bits);
-            bits &= bits - 1;
-            int r = verify(l, d, len, i + j, mb[j], cb, ctx);
-            if (r)
-                return r;
-        }
+        int r = verify_step(l, d, len, i, bits, mb, cb, ctx);
+        if (r)
+            return r;
     }
     return scan_scalar(l, d, len, i, cb, ctx);
 }
@@ -191,26 +270,22 @@ __attribute__((target("ssse3"))) static int scan_ssse3(const ex_lit *l, const ch
 
 const char *ex_lit_impl(void)
 {
-#ifdef LIT_X86
-    if (!force_scalar && __builtin_cpu_supports("avx2"))
-        return "avx2";
-    if (!force_scalar && __builtin_cpu_supports("ssse3"))
-        return "ssse3";
-#endif
-    return "scalar";
+    static const char *const names[] = {"auto", "scalar", "ssse3", "avx2", "avx512"};
+    return names[impl()];
 }
 
 int ex_lit_scan(const ex_lit *l, const char *data, size_t len, ex_lit_cb cb, void *ctx)
 {
     if (!l || !data)
         return 0;
+    switch (impl()) {
 #ifdef LIT_X86
-    if (!force_scalar && __builtin_cpu_supports("avx2"))
-        return scan_avx2(l, data, len, cb, ctx);
-    if (!force_scalar && __builtin_cpu_supports("ssse3"))
-        return scan_ssse3(l, data, len, cb, ctx);
+    case IMPL_AVX512: return scan_avx512(l, data, len, cb, ctx);
+    case IMPL_AVX2: return scan_avx2(l, data, len, cb, ctx);
+    case IMPL_SSSE3: return scan_ssse3(l, data, len, cb, ctx);
 #endif
-    return scan_scalar(l, data, len, 0, cb, ctx);
+    default: return scan_scalar(l, data, len, 0, cb, ctx);
+    }
 }
 
 typedef struct find_ctx {

@@ -9,8 +9,8 @@
  * The search is a Teddy-style fingerprint (as in Hyperscan and ripgrep): the
  * first three bytes of every literal, folded to both cases, are spread over 8
  * buckets in nibble tables; PSHUFB looks up 16 or 32 positions at once and a
- * candidate is verified byte by byte. AVX2 or SSSE3 is picked at run time;
- * other CPUs use a scalar loop over the same tables. Pure, thread-safe after
+ * candidate is verified byte by byte. AVX-512BW, AVX2 or SSSE3 is picked at
+ * run time; other CPUs use a scalar loop over the same tables. Pure, thread-safe after
  * ex_lit_new. */
 #ifndef EXAUDIT_HUNT_LIT_H
 #define EXAUDIT_HUNT_LIT_H
@@ -39,9 +39,11 @@ int ex_lit_scan(const ex_lit *l, const char *data, size_t len, ex_lit_cb cb, voi
 /* The first match at or after data (any literal), or NULL. */
 const char *ex_lit_find(const ex_lit *l, const char *data, size_t len, unsigned *lit);
 
-/* Which implementation runs here: "avx2", "ssse3" or "scalar". */
+/* Which implementation runs here: "avx512", "avx2", "ssse3" or "scalar". */
 const char *ex_lit_impl(void);
 /* Force the scalar path (tests compare the paths). */
 void ex_lit_force_scalar(bool on);
+/* Force one implementation ("auto" to undo); false when this CPU lacks it. Not thread-safe: tests only. */
+bool ex_lit_force(const char *impl);
 
 #endif

@@ -221,6 +221,18 @@ bool ex_like(const char *p, const char *s, size_t n)
     return *p == '\0';
 }
 
+bool ex_icontains(const char *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (!n)
+        return true;
+    int first = tolower((unsigned char)needle[0]);
+    for (; *s; s++)
+        if (tolower((unsigned char)*s) == first && strncasecmp(s, needle, n) == 0)
+            return true;
+    return false;
+}
+
 #ifdef LOGSCAN_X86
 __attribute__((target("avx2"))) static size_t count_nl_avx2(const char *p, size_t n)
 {
@@ -297,6 +309,8 @@ int ex_logscan_feed(ex_logscan *s, const char *data, size_t len, uint64_t offset
 {
     if (s->stop)
         return s->stop;
+    if (s->first == EX_TIME_UNKNOWN)
+        ex_logscan_first_time(s, data, len);
     s->chunk = data;
     s->chunk_len = len;
     s->chunk_off = offset;
@@ -309,6 +323,11 @@ int ex_logscan_feed(ex_logscan *s, const char *data, size_t len, uint64_t offset
         keep_last_line(s, data, len);
     }
     return s->stop;
+}
+
+int ex_logscan_feed_state(void *state, const char *data, size_t len, uint64_t offset)
+{
+    return ex_logscan_feed((ex_logscan *)state, data, len, offset);
 }
 
 void ex_logscan_first_time(ex_logscan *s, const char *data, size_t len)

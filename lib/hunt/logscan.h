@@ -60,6 +60,9 @@ int64_t ex_parse_w3c_time(const char *date, size_t dn, const char *time, size_t 
 /* PowerShell -like: case-insensitive wildcard match over the whole string;
  * '*' any run, '?' one character. Bounded: O(len(pattern) * n). */
 bool ex_like(const char *pattern, const char *s, size_t n);
+/* Does s hold needle, ignoring ASCII case? For the short fields of one log
+ * line (glibc's strcasestr prepares a two-way search on every call). */
+bool ex_icontains(const char *s, const char *needle);
 /* Count '\n' bytes. */
 size_t ex_count_newlines(const char *p, size_t n);
 
@@ -92,20 +95,29 @@ typedef struct ex_logscan {
 } ex_logscan;
 
 void ex_logscan_init(ex_logscan *s, const ex_lit *lits, ex_logscan_line_fn on_line, void *ctx);
-/* Feed one chunk from analyzer.h's feed(); returns nonzero when on_line asked to stop. */
+/* Feed one chunk from analyzer.h's feed(); returns nonzero when on_line asked
+ * to stop. Notes the first dated line for coverage on the way. */
 int ex_logscan_feed(ex_logscan *s, const char *data, size_t len, uint64_t offset);
-/* Look for the first dated line (not '#') among the first lines of data, while
- * s->first is unknown: call from feed() before ex_logscan_feed(). */
+/* Look for the first dated line (not '#') among the first lines of data
+ * (ex_logscan_feed does it while s->first is unknown). */
 void ex_logscan_first_time(ex_logscan *s, const char *data, size_t len);
 /* End of file: report the file's span (first to last dated line) as coverage
  * of its log directory. */
 void ex_logscan_cover(ex_logscan *s, ex_hunt *h, const ex_hunt_file *f);
+
+/* analyzer.h's feed() for a state whose first member is its ex_logscan. */
+int ex_logscan_feed_state(void *state, const char *data, size_t len, uint64_t offset);
 
 /* The first line of a chunk that starts at offset 0 (headers, first timestamps):
  * the engine's first chunk is also the file's start. */
 const char *ex_logscan_first_line(const char *data, size_t len, size_t *n);
 
 /* --- findings --- */
+
+/* An exploitation request the server refused or failed (a 500 after the
+ * patch, a 401): an attempt, medium (docs/hunt.md). Answered ones are
+ * successes, critical; unknown status, high. */
+#define EX_SEV_REFUSED EX_SEV_MEDIUM
 
 /* A log rule: where the check comes from. */
 typedef struct ex_log_rule {

@@ -8,8 +8,8 @@
 extern const ex_analyzer ex_an_evtx, ex_an_evtx_xml, ex_an_evtx_csv, ex_an_exsetup, ex_an_files, ex_an_iisconfig;
 
 static const ex_analyzer *const registry[] = {
-    &ex_an_httpproxy, &ex_an_ecp, &ex_an_oab, &ex_an_iis, &ex_an_exsetup, &ex_an_evtx, &ex_an_evtx_xml,
-    &ex_an_evtx_csv, &ex_an_files, &ex_an_iisconfig, NULL,
+    &ex_an_httpproxy, &ex_an_ecp,      &ex_an_oab,   &ex_an_iis,       &ex_an_exsetup, &ex_an_evtx,
+    &ex_an_evtx_xml,  &ex_an_evtx_csv, &ex_an_files, &ex_an_iisconfig, NULL,
 };
 
 const ex_analyzer *const *ex_hunt_registry(void)

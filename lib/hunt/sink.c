@@ -149,7 +149,7 @@ void hsink_add(hsink *s, ex_finding *f)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void fmt_time(int64_t t, char *buf, size_t n)
+void ex_hunt_fmt_time(int64_t t, char *buf, size_t n)
 {
     if (t == EX_TIME_UNKNOWN) {
         snprintf(buf, n, "unknown");
@@ -170,8 +170,8 @@ static int push_aggregate(const hsink_bucket *b, const ex_finding *model, ex_fin
     f.kind = model->kind;
     f.severity = b->worst_dropped;
     f.time = b->last_dropped;
-    fmt_time(b->first_dropped, t1, sizeof t1);
-    fmt_time(b->last_dropped, t2, sizeof t2);
+    ex_hunt_fmt_time(b->first_dropped, t1, sizeof t1);
+    ex_hunt_fmt_time(b->last_dropped, t2, sizeof t2);
     snprintf(title, sizeof title, "%llu more findings of %s not listed (the first %zu are)",
              (unsigned long long)b->dropped, b->id, b->n);
     snprintf(match, sizeof match, "not listed: %llu, from %s to %s", (unsigned long long)b->dropped, t1, t2);

@@ -151,19 +151,12 @@ typedef struct walk_frame {
     size_t rel_len; /* length of the directory's relative path in the shared buffer */
 } walk_frame;
 
-static void skip_rel(ex_hunt *h, hsrc *s, const char *rel, const char *reason)
-{
-    char shown[1200];
-    snprintf(shown, sizeof shown, "%s/%.1000s", s->root_real ? s->root_real : s->input, rel);
-    hunt_skip_path(h, shown, reason);
-}
-
 /* Enter the directory rel/name; returns 0 (entered or reported) or -1 (out of memory). */
 static int enter_dir(ex_hunt *h, hsrc *s, walk_frame *stack, size_t *depth, int parentfd, const char *name, ex_buf *rel)
 {
     dir_ctx *c = s->ctx;
     if (*depth >= EX_HUNT_MAX_DEPTH) {
-        skip_rel(h, s, rel->data, "directory nesting deeper than 256 levels: not read");
+        hunt_skip_source(h, s, rel->data, strlen(rel->data), "directory nesting deeper than 256 levels: not read");
         return 0;
     }
     int fd = open_noatime_at(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -171,13 +164,14 @@ static int enter_dir(ex_hunt *h, hsrc *s, walk_frame *stack, size_t *depth, int 
     if (fd < 0 || fstat(fd, &st) != 0) {
         char msg[200];
         snprintf(msg, sizeof msg, "cannot open directory: %s", strerror(errno));
-        skip_rel(h, s, rel->data, msg);
+        hunt_skip_source(h, s, rel->data, strlen(rel->data), msg);
         if (fd >= 0)
             close(fd);
         return 0;
     }
     if (seen_dir(c, &st)) {
-        skip_rel(h, s, rel->data, "directory loop (already visited through another path): not read again");
+        hunt_skip_source(h, s, rel->data, strlen(rel->data),
+                         "directory loop (already visited through another path): not read again");
         close(fd);
         return 0;
     }
@@ -241,15 +235,15 @@ static int dir_list(hsrc *s, ex_hunt *h)
         if (fstatat(dirfd(top->d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             char msg[200];
             snprintf(msg, sizeof msg, "cannot stat: %s", strerror(errno));
-            skip_rel(h, s, rel.data, msg);
+            hunt_skip_source(h, s, rel.data, strlen(rel.data), msg);
         } else if (S_ISDIR(st.st_mode)) {
             rc = enter_dir(h, s, stack, &depth, dirfd(top->d), de->d_name, &rel);
         } else if (S_ISREG(st.st_mode)) {
             rc = hunt_add_entry(h, s, rel.data, rel.len, (uint64_t)st.st_size, (int64_t)st.st_mtime, 0);
         } else if (S_ISLNK(st.st_mode)) {
-            skip_rel(h, s, rel.data, link_reason(s, rel.data));
+            hunt_skip_source(h, s, rel.data, strlen(rel.data), link_reason(s, rel.data));
         } else {
-            skip_rel(h, s, rel.data, "not a regular file (device, pipe or socket): not read");
+            hunt_skip_source(h, s, rel.data, strlen(rel.data), "not a regular file (device, pipe or socket): not read");
         }
     }
     while (depth)

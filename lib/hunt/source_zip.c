@@ -166,13 +166,6 @@ static const char *entry_name(struct archive_entry *ae, uint32_t ordinal, char *
     return n;
 }
 
-static void skip_entry(ex_hunt *h, const hsrc *s, const char *name, const char *reason)
-{
-    char shown[1200];
-    snprintf(shown, sizeof shown, "%s!%.1000s", s->input, name);
-    hunt_skip_path(h, shown, reason);
-}
-
 static int zip_list(hsrc *s, ex_hunt *h)
 {
     char err[300];
@@ -189,13 +182,13 @@ static int zip_list(hsrc *s, ex_hunt *h)
         const char *name = entry_name(ae, ordinal, tmp, sizeof tmp);
         mode_t type = archive_entry_filetype(ae);
         if (archive_entry_hardlink(ae) || type == AE_IFLNK)
-            skip_entry(h, s, name, "link entry in the archive: not followed");
+            hunt_skip_source(h, s, name, strlen(name), "link entry in the archive: not followed");
         else if (type == AE_IFREG)
             rc = hunt_add_entry(
                 h, s, name, strlen(name), archive_entry_size_is_set(ae) ? (uint64_t)archive_entry_size(ae) : 0,
                 archive_entry_mtime_is_set(ae) ? (int64_t)archive_entry_mtime(ae) : EX_TIME_UNKNOWN, ordinal);
         else if (type != AE_IFDIR)
-            skip_entry(h, s, name, "not a regular file entry: not read");
+            hunt_skip_source(h, s, name, strlen(name), "not a regular file entry: not read");
         ordinal++;
         if (rc)
             break;

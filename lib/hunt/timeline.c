@@ -23,16 +23,44 @@ static bool is_attack_kind(ex_kind k)
     return k != EX_KIND_EXPOSURE;
 }
 
-static void fmt_day(int64_t t, char *buf, size_t n)
+/* Malicious activity for the timeline: attack findings above info, and
+ * info-level ones tied to a CVE (scanner probes such as the nmap check's
+ * ServerInfo~localhost are hostile too), but not the OAB virtual directory's
+ * removal and recreation alone, which an administrator may do. */
+static bool is_activity(const ex_finding *f)
 {
-    if (t == EX_TIME_UNKNOWN) {
-        snprintf(buf, n, "unknown");
-        return;
+    if (!is_attack_kind(f->kind) || f->time == EX_TIME_UNKNOWN)
+        return false;
+    if (f->severity > EX_SEV_INFO)
+        return true;
+    return f->cve && !(f->id && strncmp(f->id, "ecp.oab-vdir.", 13) == 0);
+}
+
+/* The Msi* values name the CU's build; a security update installed on top
+ * shows under Uninstall with its KB (EOMT checks both). The newest known build
+ * of that CU whose KB an installed update names is the exact build. */
+static const ex_kb_build *hive_update_build(ex_hunt *h, const ex_version *cu)
+{
+    size_t n = 0;
+    const ex_kb_build *rows = ex_kb_cu_builds(h->kb, cu, &n);
+    const ex_kb_build *best = NULL;
+    for (size_t i = 0; i < h->nfacts; i++) {
+        const ex_hunt_fact_rec *f = &h->facts[i];
+        const char *kb = f->detail && strcmp(f->key, "hive.update") == 0 ? strstr(f->detail, "KB") : NULL;
+        if (!kb)
+            continue;
+        size_t kn = 2;
+        while (kb[kn] >= '0' && kb[kn] <= '9')
+            kn++;
+        for (size_t k = 0; k < n; k++)
+            if (rows[k].kb[0] && strlen(rows[k].kb) == kn && strncmp(rows[k].kb, kb, kn) == 0 &&
+                ex_version_cmp(&rows[k].version, cu) > 0 &&
+                (!best || ex_version_cmp(&rows[k].version, &best->version) > 0)) {
+                best = &rows[k];
+                h->hive_update_time = f->time;
+            }
     }
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
+    return best;
 }
 
 static void pick_build(ex_hunt *h, ex_facts *facts)
@@ -48,14 +76,22 @@ static void pick_build(ex_hunt *h, ex_facts *facts)
         facts->version = v;
         if (h->hive_build) {
             ex_version hv;
-            if (ex_version_parse_str(h->hive_build, &hv) == EX_VERSION_OK && ex_version_cmp(&hv, &v) != 0) {
+            /* Msi* values name the CU: only another CU is a disagreement */
+            if (ex_version_parse_str(h->hive_build, &hv) == EX_VERSION_OK && !ex_version_same_cu(&hv, &v)) {
                 h->inst.build_conflict = true;
                 h->inst.hive_build = h->hive_build;
             }
         }
     } else if (h->hive_build && ex_version_parse_str(h->hive_build, &v) == EX_VERSION_OK) {
-        h->build = strdup(h->hive_build);
-        h->inst.build_how = "SOFTWARE hive Msi* values";
+        const ex_kb_build *su = hive_update_build(h, &v);
+        char b[EX_VERSION_STRLEN];
+        if (su) {
+            v = su->version;
+            ex_version_format(&v, b, sizeof b);
+        }
+        h->build = strdup(su ? b : h->hive_build);
+        h->inst.build_how = su ? "SOFTWARE hive Msi* values and the security update listed under Uninstall"
+                               : "SOFTWARE hive Msi* values";
         const ex_hunt_fact_rec *hb = ex_hunt_fact_find(h, "hive.build");
         h->build_path = hb && hb->path ? strdup(hb->path) : NULL;
         facts->have_version = true;
@@ -132,7 +168,14 @@ static void patch_time(ex_hunt *h)
         t->patch_path = p->path;
         return;
     }
-    /* the hive: the earliest Exchange update whose KB names a build at or above the installed one's fix */
+    /* the hive: the update that gave the installed build, else the newest Exchange update */
+    if (h->hive_update_time != EX_TIME_UNKNOWN) {
+        const ex_hunt_fact_rec *hb = ex_hunt_fact_find(h, "hive.build");
+        t->patch_installed = h->hive_update_time;
+        t->patch_how = "time the hive's Uninstall key of the installed security update was written";
+        t->patch_path = hb ? hb->path : NULL;
+        return;
+    }
     for (size_t i = 0; i < h->nfacts; i++) {
         const ex_hunt_fact_rec *f = &h->facts[i];
         if (strcmp(f->key, "hive.update") != 0 || f->time == EX_TIME_UNKNOWN)
@@ -154,9 +197,9 @@ static void decide(ex_hunt *h)
 {
     ex_hunt_timeline *t = &h->tl;
     char a[40], b[40], c[40];
-    fmt_day(t->first_malicious, a, sizeof a);
-    fmt_day(t->last_malicious, b, sizeof b);
-    fmt_day(t->patch_installed, c, sizeof c);
+    ex_hunt_fmt_time(t->first_malicious, a, sizeof a);
+    ex_hunt_fmt_time(t->last_malicious, b, sizeof b);
+    ex_hunt_fmt_time(t->patch_installed, c, sizeof c);
     if (!t->attacks) {
         t->exploitable_during_attacks = "n/a";
         snprintf(t->basis, sizeof t->basis, "no dated attack finding");
@@ -227,7 +270,7 @@ void hunt_assess(ex_hunt *h)
     ex_hunt_timeline *t = &h->tl;
     for (size_t i = 0; i < h->findings.count; i++) {
         const ex_finding *f = &h->findings.items[i];
-        if (!is_attack_kind(f->kind) || f->severity == EX_SEV_INFO || f->time == EX_TIME_UNKNOWN)
+        if (!is_activity(f))
             continue;
         t->attacks++;
         if (t->first_malicious == EX_TIME_UNKNOWN || f->time < t->first_malicious)

@@ -11,18 +11,6 @@
 #include "out/term.h"
 #include "util.h"
 
-void ex_hunt_fmt_time(int64_t t, char *buf, size_t n)
-{
-    if (t == EX_TIME_UNKNOWN) {
-        snprintf(buf, n, "unknown");
-        return;
-    }
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 bool ex_hunt_found_attack(const ex_hunt *h)
 {
     const ex_findings *l = ex_hunt_findings(h);
@@ -76,22 +64,40 @@ static void print_finding(FILE *out, const ex_finding *f, bool color)
             f->rule_source ? "" : "");
 }
 
+/* Per-CVE exposure of the installed build is summarised by the assessment
+ * above (one line per family); the list keeps what the evidence itself shows. */
+static bool listed(const ex_finding *f)
+{
+    return !(f->kind == EX_KIND_EXPOSURE && f->id && strncmp(f->id, "cve.", 4) == 0);
+}
+
 static void print_findings(FILE *out, const ex_hunt *h, const ex_hunt_report_opts *o)
 {
     const ex_findings *l = ex_hunt_findings(h);
-    size_t by[4] = {0};
-    for (size_t i = 0; i < l->count; i++)
-        by[l->items[i].severity & 3]++;
-    fprintf(out, "Findings: %zu critical, %zu high, %zu medium, %zu info\n", by[EX_SEV_CRITICAL], by[EX_SEV_HIGH],
+    size_t by[4] = {0}, cves = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        if (listed(&l->items[i]))
+            by[l->items[i].severity & 3]++;
+        else
+            cves++;
+    }
+    fprintf(out, "Findings: %zu critical, %zu high, %zu medium, %zu info", by[EX_SEV_CRITICAL], by[EX_SEV_HIGH],
             by[EX_SEV_MEDIUM], by[EX_SEV_INFO]);
-    size_t max = o->max_listed ? o->max_listed : 40, shown = 0;
+    if (cves)
+        fprintf(out, " (and %zu CVEs the installed build is exposed to, summarised above)", cves);
+    fputc('\n', out);
+    size_t max = o->max_listed ? o->max_listed : 40, shown = 0, listable = 0;
     for (int sev = EX_SEV_CRITICAL; sev >= (o->verbose ? EX_SEV_INFO : EX_SEV_MEDIUM); sev--)
-        for (size_t i = 0; i < l->count; i++)
-            if ((int)l->items[i].severity == sev && (o->verbose || shown < max)) {
-                print_finding(out, &l->items[i], o->color);
+        for (size_t i = 0; i < l->count; i++) {
+            const ex_finding *f = &l->items[i];
+            if ((int)f->severity != sev || !listed(f))
+                continue;
+            listable++;
+            if (o->verbose || shown < max) {
+                print_finding(out, f, o->color);
                 shown++;
             }
-    size_t listable = l->count - (o->verbose ? 0 : by[EX_SEV_INFO]);
+        }
     if (shown < listable)
         fprintf(out, "  ... %zu more (use --json or --verbose)\n", listable - shown);
 }
@@ -108,14 +114,18 @@ static void print_install(FILE *out, const ex_hunt *h, const ex_hunt_report_opts
         fprintf(out, "Build:    not found (no Bin/ExSetup.exe version, no SOFTWARE hive)\n");
         return;
     }
-    fprintf(out, "Build:    %s (%s", in->build, in->build_how);
-    if (in->build_conflict)
-        fprintf(out, "; the hive says %s", in->hive_build);
-    fprintf(out, ")\n");
+    char head[600];
+    int n = snprintf(head, sizeof head, "Build:    %s (%s", in->build, in->build_how);
+    if (in->build_conflict && n > 0 && (size_t)n < sizeof head)
+        n += snprintf(head + n, sizeof head - (size_t)n, "; the hive says %s", in->hive_build);
+    if (n > 0 && (size_t)n < sizeof head)
+        snprintf(head + n, sizeof head - (size_t)n, ")");
     const ex_assessment *a = ex_hunt_assessment(h);
     if (a) {
         ex_summary_opts so = {.color = o->color, .verbose = o->verbose};
-        ex_print_assessment(out, in->build, a, &so);
+        ex_print_assessment(out, head, a, &so);
+    } else {
+        fprintf(out, "%s\n", head);
     }
 }
 

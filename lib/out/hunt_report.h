@@ -30,7 +30,4 @@ void ex_hunt_print_progress(FILE *out, const ex_hunt_progress *p);
  * kind is not exposure)? This decides exit code 1. */
 bool ex_hunt_found_attack(const ex_hunt *h);
 
-/* "2021-03-03T06:59:20Z", or "unknown". */
-void ex_hunt_fmt_time(int64_t t, char *buf, size_t n);
-
 #endif

@@ -13,6 +13,7 @@
 #include "hunt/evpath.h"
 #include "hunt/hunt.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util.h"
 
 #define ROOT "C:/Program Files/Microsoft/Exchange Server/V15"
@@ -176,44 +177,17 @@ static probe_file *probe_find(const char *suffix)
 
 static char tmpdir[256];
 
-static void mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
-
 static void write_file(const char *rel, const char *data, size_t n)
 {
-    char path[1024], dir[1024];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, rel);
-    snprintf(dir, sizeof dir, "%s", path);
-    *strrchr(dir, '/') = '\0';
-    mkdirs(dir);
-    FILE *f = fopen(path, "wb");
-    fwrite(data, 1, n, f);
-    fclose(f);
+    t_put(tmpdir, rel, data, n);
 }
-
 static void new_tmpdir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/exaudit-hunt-engine.XXXXXX");
-    if (!mkdtemp(tmpdir))
-        abort();
+    t_tmpdir(tmpdir, sizeof tmpdir, "hunt-engine");
 }
-
 static void rm_tmpdir(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup of %s failed\n", tmpdir);
+    t_rmtree(tmpdir);
 }
 
 static ex_hunt *run_hunt(const char *input, const ex_analyzer *const *an, size_t nan, size_t per_rule)
@@ -272,7 +246,7 @@ TEST(tree_lines_offsets_hash_and_install_root)
     CHECK_INT(l->count, 2);
     for (size_t i = 0; i < l->count; i++) {
         CHECK_STR(l->items[i].ev.sha256, want);
-        CHECK_STR(l->items[i].subject, strrchr(tmpdir, '/') + 1);
+        CHECK_STR(l->items[i].subject, strrchr(tmpdir, '/') + 1); /* the evidence's name */
     }
     if (l->count == 2) {
         CHECK_INT(l->items[0].ev.line, 3);
@@ -476,12 +450,124 @@ TEST(exchange_root_override_in_windows_form)
     char err[200];
     CHECK(ex_hunt_run(h, err, sizeof err) == 0);
     char want[400];
-    snprintf(want, sizeof want, "%s/img/Microsoft/Exchange Server/V15", strrchr(tmpdir, '/') + 1);
+    snprintf(want, sizeof want, "img/Microsoft/Exchange Server/V15");
     CHECK_STR(ex_hunt_install_root(h), want);
     CHECK_STR(ex_hunt_install_info(h)->root_how, "--exchange-root");
     probe_file *pf = probe_find("HttpProxy_9.LOG");
     if (pf)
         CHECK_STR(pf->install_rel, "Logging/HttpProxy/Ecp/HttpProxy_9.LOG");
+    ex_hunt_free(h);
+    rm_tmpdir();
+}
+
+/* ------------------------------------------------------------------------ */
+/* the timeline: a stand-in analyzer states the build, the fix time and one   */
+/* attack; the answers follow from the builds table (logs-and-builds.md §5.2: */
+/* 15.1.2176.9 is 2016 CU19 Mar21SU, which fixes CVE-2021-26855).             */
+
+static const char *tl_build;
+static int64_t tl_patch, tl_attack;
+
+static bool tl_wants(const ex_hunt *h, const ex_hunt_file *f)
+{
+    return ex_evpath_match("**.LOG", f->path);
+}
+static void *tl_begin(ex_hunt *h, const ex_hunt_file *f)
+{
+    if (tl_build)
+        ex_hunt_fact(h, "install.build", EX_TIME_UNKNOWN, tl_build, "C:/x/Bin/ExSetup.exe");
+    if (tl_patch != EX_TIME_UNKNOWN)
+        ex_hunt_fact(h, "patch.installed", tl_patch, tl_build, "C:/x/Bin/ExSetup.exe");
+    ex_finding x;
+    ex_finding_init(&x);
+    x.kind = EX_KIND_SUCCESS;
+    x.severity = EX_SEV_CRITICAL;
+    x.time = tl_attack;
+    ex_finding_setz(&x.id, "probe.attack");
+    ex_finding_setz(&x.cve, "CVE-2021-26855");
+    ex_finding_setz(&x.ev.path, f->path);
+    ex_hunt_emit(h, &x);
+    return (void *)1;
+}
+static int tl_feed(void *s, const char *d, size_t n, uint64_t off)
+{
+    return 0;
+}
+static const ex_analyzer tl_an = {
+    .name = "timeline-probe", .flags = EX_AN_LINES, .wants = tl_wants, .begin = tl_begin, .feed = tl_feed};
+
+static const ex_hunt_timeline *timeline_for(ex_hunt **h, const char *build, int64_t patch, int64_t attack)
+{
+    tl_build = build;
+    tl_patch = patch;
+    tl_attack = attack;
+    const ex_analyzer *an[] = {&tl_an};
+    *h = run_hunt(tmpdir, an, 1, 0);
+    return ex_hunt_timeline_info(*h);
+}
+
+TEST(timeline_exploitable_while_attacked)
+{
+    const int64_t mar03 = 1614754182, mar10 = 1615415400; /* 2021-03-03T06:49:42Z, 2021-03-10T22:30:00Z */
+    new_tmpdir();
+    write_file("Logging/HttpProxy/Ecp/HttpProxy_1.LOG", "x\n", 2);
+    ex_hunt *h;
+    const ex_hunt_timeline *t = timeline_for(&h, "15.1.2176.9", mar10, mar03);
+    CHECK_STR(t->exploitable_during_attacks, "yes"); /* fixed a week after the attack */
+    CHECK_INT(t->exposed_from, mar03);
+    CHECK_INT(t->exposed_to, mar10);
+    CHECK_INT(t->first_malicious, mar03);
+    ex_hunt_free(h);
+    t = timeline_for(&h, "15.1.2176.9", mar03 - 86400, mar03);
+    CHECK_STR(t->exploitable_during_attacks, "no"); /* fixed the day before */
+    ex_hunt_free(h);
+    t = timeline_for(&h, "15.1.2176.2", EX_TIME_UNKNOWN, mar03);
+    CHECK_STR(t->exploitable_during_attacks, "yes"); /* CU19 without Mar21SU: still vulnerable */
+    CHECK_INT(t->exposed_to, EX_TIME_UNKNOWN);       /* still open */
+    ex_hunt_free(h);
+    t = timeline_for(&h, "15.1.2176.9", EX_TIME_UNKNOWN, mar03);
+    CHECK_STR(t->exploitable_during_attacks, "unknown"); /* fixed, but since when? */
+    ex_hunt_free(h);
+    t = timeline_for(&h, NULL, EX_TIME_UNKNOWN, mar03);
+    CHECK_STR(t->exploitable_during_attacks, "unknown"); /* no build */
+    ex_hunt_free(h);
+    rm_tmpdir();
+}
+
+/* Coverage: two days of HttpProxy logs with a week between them. */
+static bool cov_wants(const ex_hunt *h, const ex_hunt_file *f)
+{
+    return ex_evpath_match("**.LOG", f->path);
+}
+static void *cov_begin(ex_hunt *h, const ex_hunt_file *f)
+{
+    int64_t day = strstr(f->path, "0101") ? 1609459200 : 1610064000; /* 2021-01-01, 2021-01-08 */
+    ex_hunt_cover(h, "Logging/HttpProxy/Ecp", day, day + 86399);
+    return (void *)1;
+}
+static const ex_analyzer cov_an = {
+    .name = "cover-probe", .flags = EX_AN_LINES, .wants = cov_wants, .begin = cov_begin, .feed = tl_feed};
+
+TEST(coverage_span_and_gaps)
+{
+    new_tmpdir();
+    write_file("Logging/HttpProxy/Ecp/HttpProxy_2021010100-1.LOG", "x\n", 2);
+    write_file("Logging/HttpProxy/Ecp/HttpProxy_2021010800-1.LOG", "x\n", 2);
+    const ex_analyzer *an[] = {&cov_an};
+    ex_hunt *h = run_hunt(tmpdir, an, 1, 0);
+    CHECK_INT(ex_hunt_coverage_count(h), 1);
+    const ex_hunt_coverage *c = ex_hunt_coverage_at(h, 0);
+    if (c) {
+        CHECK_INT(c->first, 1609459200);
+        CHECK_INT(c->last, 1610064000 + 86399);
+        CHECK_INT(c->files, 2);
+        CHECK_INT(c->ngaps, 1);
+        if (c->ngaps) {
+            CHECK_INT(c->gaps[0].from, 1609459200 + 86399);
+            CHECK_INT(c->gaps[0].to, 1610064000);
+        }
+        CHECK(c->reaches); /* from 2021-01-01 */
+    }
     ex_hunt_free(h);
     rm_tmpdir();
 }
