@@ -4,9 +4,11 @@
  * the hive's Msi* values may still show the CU's build after an SU (EOMT
  * reads those, §1.0), so the engine prefers this fact (lib/hunt/timeline.c).
  *
- * Facts: "install.build" (detail: "15.1.2176.9"), and "patch.installed" with
- * the time ExSetup.exe was last written, i.e. when that build was installed.
- * Both go through the knowledge base in the engine, offline. */
+ * Facts: "install.build" (detail: "15.1.2176.9", time: when ExSetup.exe was
+ * last written), and "patch.installed" at the same time when the knowledge
+ * base names that build as a security or hotfix update (an SU rewrites
+ * ExSetup.exe): a CU's own build was no patch. The engine runs the build
+ * through the knowledge base, offline. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "hunt/evpath.h"
 #include "hunt/exsetup.h"
 #include "hunt/pever.h"
+#include "kb.h"
 #include "util.h"
 #include "version.h"
 
@@ -78,7 +81,11 @@ static int exsetup_whole(void *st, const unsigned char *data, size_t len, const 
         ex_hunt_skip(s->h, &s->f, why);
     }
     ex_hunt_fact(s->h, "install.build", s->f.mtime, build, s->f.path);
-    ex_hunt_fact(s->h, "patch.installed", s->f.mtime, build, s->f.path);
+    ex_version v;
+    const ex_kb_build *row =
+        ex_version_parse_str(build, &v) == EX_VERSION_OK ? ex_kb_find_build(ex_kb_builtin(), &v) : NULL;
+    if (row && row->update && row->update[0])
+        ex_hunt_fact(s->h, "patch.installed", s->f.mtime, build, s->f.path);
     return 0;
 }
 

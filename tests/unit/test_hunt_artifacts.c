@@ -204,3 +204,25 @@ TEST(tree_through_the_engine)
     ex_hunt_free(h);
     t_rmtree(root);
 }
+
+/* A CU's own build (15.1.2176.2 is 2016 CU19 itself in ../shared/reference/exchange-builds.tsv):
+ * the installed build, but no patch was installed. */
+TEST(cu_build_is_no_patch)
+{
+    t_tmpdir(root, sizeof root, "artifacts");
+    if (copy_in("pe/ExSetup-fixed-only.exe", false, V15 "/Bin/ExSetup.exe", T_PATCH, NULL) == 0) {
+        const char *inputs[] = {root};
+        ex_hunt_opts o = {.inputs = inputs, .ninputs = 1, .threads = 1, .today = ex_date_to_days("2026-08-19")};
+        ex_hunt *h = ex_hunt_new(&o);
+        char err[300];
+        if (h && ex_hunt_run(h, err, sizeof err) == 0) {
+            const ex_hunt_fact_rec *b = ex_hunt_fact_find(h, "install.build");
+            CHECK(b && !strcmp(b->detail, "15.1.2176.2") && b->time == T_PATCH);
+            CHECK(ex_hunt_fact_find(h, "patch.installed") == NULL);
+        } else {
+            t_fail(__FILE__, __LINE__, "run failed");
+        }
+        ex_hunt_free(h);
+    }
+    t_rmtree(root);
+}
