@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hunt/an_state.h"
 #include "hunt/analyzer.h"
 #include "hunt/event.h"
 #include "hunt/evpath.h"
@@ -22,8 +23,7 @@
 static const char *const covered_channels[] = {"Application", "MSExchange Management"};
 
 typedef struct evtx_state {
-    ex_hunt *h;
-    ex_hunt_file f;
+    ex_an_state base;
     bool oom;
     int64_t first[EX_ARRAY_LEN(covered_channels)], last[EX_ARRAY_LEN(covered_channels)];
     ex_evxml_stream *xml;
@@ -32,11 +32,9 @@ typedef struct evtx_state {
 
 static void *state_new(ex_hunt *h, const ex_hunt_file *f)
 {
-    evtx_state *s = calloc(1, sizeof *s);
+    evtx_state *s = ex_an_state_new(sizeof *s, h, f);
     if (!s)
         return NULL;
-    s->h = h;
-    s->f = *f;
     for (size_t i = 0; i < EX_ARRAY_LEN(covered_channels); i++)
         s->first[i] = s->last[i] = EX_TIME_UNKNOWN;
     return s;
@@ -64,7 +62,7 @@ static void on_event(void *ctx, const ex_event *ev, const ex_event_where *w)
     if (ex_event_check(ev, w, &found) < 0)
         s->oom = true;
     for (size_t i = 0; i < found.count; i++)
-        ex_hunt_emit(s->h, &found.items[i]);
+        ex_hunt_emit(s->base.h, &found.items[i]);
     ex_findings_free(&found);
     if (!w->recovered)
         note_coverage(s, ev);
@@ -75,18 +73,18 @@ static void report(evtx_state *s, const ex_event_stats *st)
 {
     char why[300];
     if (ex_event_stats_describe(st, why, sizeof why))
-        ex_hunt_skip(s->h, &s->f, why);
+        ex_hunt_skip(s->base.h, &s->base.f, why);
     if (st->cut) {
         snprintf(why, sizeof why, "%llu events had values beyond %u per event or %u KiB: the rest was not checked",
                  (unsigned long long)st->cut, EX_EVENT_MAX_DATA, EX_EVENT_TEXT_MAX >> 10);
-        ex_hunt_skip(s->h, &s->f, why);
+        ex_hunt_skip(s->base.h, &s->base.f, why);
     }
     if (s->oom)
-        ex_hunt_skip(s->h, &s->f, "out of memory while checking events: some were not checked");
+        ex_hunt_skip(s->base.h, &s->base.f, "out of memory while checking events: some were not checked");
     for (size_t i = 0; i < EX_ARRAY_LEN(covered_channels); i++) {
         char logdir[80];
         snprintf(logdir, sizeof logdir, "EventLog/%s", covered_channels[i]);
-        ex_hunt_cover(s->h, logdir, s->first[i], s->last[i]);
+        ex_hunt_cover(s->base.h, logdir, s->first[i], s->last[i]);
     }
 }
 
@@ -102,9 +100,9 @@ static int evtx_whole(void *st, const unsigned char *data, size_t len, const cha
     evtx_state *s = st;
     ex_evtx_result res;
     char err[200], why[400];
-    if (ex_evtx_read(data, len, s->f.path, on_event, s, &res, err, sizeof err) != 0) {
+    if (ex_evtx_read(data, len, s->base.f.path, on_event, s, &res, err, sizeof err) != 0) {
         snprintf(why, sizeof why, "event log not read: %s", err);
-        ex_hunt_skip(s->h, &s->f, why);
+        ex_hunt_skip(s->base.h, &s->base.f, why);
         return 0;
     }
     if (res.truncated) {
@@ -112,15 +110,10 @@ static int evtx_whole(void *st, const unsigned char *data, size_t len, const cha
                  "truncated .evtx (%zu bytes; the header counts %llu chunks of 64 KiB, %llu complete): "
                  "the complete chunks were read",
                  len, (unsigned long long)res.chunks_declared, (unsigned long long)res.chunks_present);
-        ex_hunt_skip(s->h, &s->f, why);
+        ex_hunt_skip(s->base.h, &s->base.f, why);
     }
     report(s, &res.st);
     return 0;
-}
-
-static void evtx_end(void *st, ex_hunt *h, const char *sha256)
-{
-    free(st);
 }
 
 const ex_analyzer ex_an_evtx = {
@@ -129,7 +122,7 @@ const ex_analyzer ex_an_evtx = {
     .wants = evtx_wants,
     .begin = state_new,
     .whole = evtx_whole,
-    .end = evtx_end,
+    .end = ex_an_state_end,
 };
 
 /* --- XML exports ------------------------------------------------------------------------ */
@@ -231,7 +224,8 @@ static void csv_end(void *st, ex_hunt *h, const char *sha256)
     evtx_state *s = st;
     ex_evcsv_finish(s->csv);
     if (!ex_evcsv_is_evtxecmd(s->csv))
-        ex_hunt_skip(h, &s->f, "CSV without EvtxECmd's columns (EventId, Provider, TimeCreated): not read as events");
+        ex_hunt_skip(h, &s->base.f,
+                     "CSV without EvtxECmd's columns (EventId, Provider, TimeCreated): not read as events");
     else
         report(s, ex_evcsv_stats(s->csv));
     ex_evcsv_free(s->csv);

@@ -4,17 +4,21 @@
  * the hive's Msi* values may still show the CU's build after an SU (EOMT
  * reads those, §1.0), so the engine prefers this fact (lib/hunt/timeline.c).
  *
- * Facts: "install.build" (detail: "15.1.2176.9"), and "patch.installed" with
- * the time ExSetup.exe was last written, i.e. when that build was installed.
- * Both go through the knowledge base in the engine, offline. */
+ * Facts: "install.build" (detail: "15.1.2176.9", time: when ExSetup.exe was
+ * last written), and "patch.installed" at the same time when the knowledge
+ * base names that build as a security or hotfix update (an SU rewrites
+ * ExSetup.exe): a CU's own build was no patch. The engine runs the build
+ * through the knowledge base, offline. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hunt/an_state.h"
 #include "hunt/analyzer.h"
 #include "hunt/evpath.h"
 #include "hunt/exsetup.h"
 #include "hunt/pever.h"
+#include "kb.h"
 #include "util.h"
 #include "version.h"
 
@@ -58,24 +62,14 @@ static bool exsetup_wants(const ex_hunt *h, const ex_hunt_file *f)
            ex_evpath_match("**/Exchange*/Bin/ExSetup.exe", f->path);
 }
 
-typedef struct exsetup_state {
-    ex_hunt *h;
-    ex_hunt_file f;
-} exsetup_state;
-
 static void *exsetup_begin(ex_hunt *h, const ex_hunt_file *f)
 {
-    exsetup_state *s = calloc(1, sizeof *s);
-    if (s) {
-        s->h = h;
-        s->f = *f;
-    }
-    return s;
+    return ex_an_state_new(sizeof(ex_an_state), h, f);
 }
 
 static int exsetup_whole(void *st, const unsigned char *data, size_t len, const char *local_path)
 {
-    exsetup_state *s = st;
+    ex_an_state *s = st;
     char build[EX_VERSION_STRLEN], note[120], err[200], why[300];
     if (ex_exsetup_build(data, len, build, sizeof build, note, sizeof note, err, sizeof err) != 0) {
         snprintf(why, sizeof why, "installed build not read from ExSetup.exe: %s", err);
@@ -87,13 +81,12 @@ static int exsetup_whole(void *st, const unsigned char *data, size_t len, const 
         ex_hunt_skip(s->h, &s->f, why);
     }
     ex_hunt_fact(s->h, "install.build", s->f.mtime, build, s->f.path);
-    ex_hunt_fact(s->h, "patch.installed", s->f.mtime, build, s->f.path);
+    ex_version v;
+    const ex_kb_build *row =
+        ex_version_parse_str(build, &v) == EX_VERSION_OK ? ex_kb_find_build(ex_kb_builtin(), &v) : NULL;
+    if (row && row->update && row->update[0])
+        ex_hunt_fact(s->h, "patch.installed", s->f.mtime, build, s->f.path);
     return 0;
-}
-
-static void exsetup_end(void *st, ex_hunt *h, const char *sha256)
-{
-    free(st);
 }
 
 const ex_analyzer ex_an_exsetup = {
@@ -102,5 +95,5 @@ const ex_analyzer ex_an_exsetup = {
     .wants = exsetup_wants,
     .begin = exsetup_begin,
     .whole = exsetup_whole,
-    .end = exsetup_end,
+    .end = ex_an_state_end,
 };

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hunt/an_state.h"
 #include "hunt/analyzer.h"
 #include "hunt/files.h"
 
 typedef struct files_state {
-    ex_hunt *h;
-    ex_hunt_file f;
+    ex_an_state base;
     ex_findings found;
     char md5[33], sha1[41];
     bool oom;
@@ -24,11 +24,9 @@ static bool files_wants(const ex_hunt *h, const ex_hunt_file *f)
 
 static void *files_begin(ex_hunt *h, const ex_hunt_file *f)
 {
-    files_state *s = calloc(1, sizeof *s);
+    files_state *s = ex_an_state_new(sizeof *s, h, f);
     if (!s)
         return NULL;
-    s->h = h;
-    s->f = *f;
     s->oom = ex_files_check_path(f->path, f->mtime, &s->found) != 0;
     return s;
 }
@@ -37,21 +35,21 @@ static int files_whole(void *st, const unsigned char *data, size_t len, const ch
 {
     files_state *s = st;
     ex_files_note note;
-    if (ex_files_check_content(ex_files_rules(), s->f.path, s->f.mtime, data, len, s->md5, s->sha1, &s->found, &note) !=
-        0)
+    if (ex_files_check_content(ex_files_rules(), s->base.f.path, s->base.f.mtime, data, len, s->md5, s->sha1, &s->found,
+                               &note) != 0)
         s->oom = true;
     if (note.skip[0])
-        ex_hunt_skip(s->h, &s->f, note.skip);
+        ex_hunt_skip(s->base.h, &s->base.f, note.skip);
     return 0;
 }
 
 static void files_end(void *st, ex_hunt *h, const char *sha256)
 {
     files_state *s = st;
-    if (ex_files_check_hashes(s->f.path, s->f.mtime, sha256, s->md5, s->sha1, &s->found) != 0)
+    if (ex_files_check_hashes(s->base.f.path, s->base.f.mtime, sha256, s->md5, s->sha1, &s->found) != 0)
         s->oom = true;
     if (s->oom)
-        ex_hunt_skip(h, &s->f, "out of memory while checking this file: some checks were not made");
+        ex_hunt_skip(h, &s->base.f, "out of memory while checking this file: some checks were not made");
     ex_files_settle(&s->found);
     for (size_t i = 0; i < s->found.count; i++)
         ex_hunt_emit(h, &s->found.items[i]);

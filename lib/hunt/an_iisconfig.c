@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "hunt/an_state.h"
 #include "hunt/analyzer.h"
 #include "hunt/evpath.h"
 #include "hunt/iisconfig.h"
@@ -13,24 +14,14 @@ static bool iis_wants(const ex_hunt *h, const ex_hunt_file *f)
     return ex_evpath_match("**applicationHost.config", f->path);
 }
 
-typedef struct iis_state {
-    ex_hunt *h;
-    ex_hunt_file f;
-} iis_state;
-
 static void *iis_begin(ex_hunt *h, const ex_hunt_file *f)
 {
-    iis_state *s = calloc(1, sizeof *s);
-    if (s) {
-        s->h = h;
-        s->f = *f;
-    }
-    return s;
+    return ex_an_state_new(sizeof(ex_an_state), h, f);
 }
 
 static int iis_whole(void *st, const unsigned char *data, size_t len, const char *local_path)
 {
-    iis_state *s = st;
+    ex_an_state *s = st;
     ex_iiscfg cfg;
     ex_findings found = {0};
     char err[200], why[300];
@@ -55,16 +46,11 @@ static int iis_whole(void *st, const unsigned char *data, size_t len, const char
     return 0;
 }
 
-static void iis_end(void *st, ex_hunt *h, const char *sha256)
-{
-    free(st);
-}
-
 const ex_analyzer ex_an_iisconfig = {
     .name = "iisconfig",
     .flags = EX_AN_WHOLE,
     .wants = iis_wants,
     .begin = iis_begin,
     .whole = iis_whole,
-    .end = iis_end,
+    .end = ex_an_state_end,
 };

@@ -1,5 +1,7 @@
 #include "hunt/event.h"
 
+#include "hunt/logscan.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,40 +93,18 @@ const char *ex_event_message(const ex_event *ev)
 
 /* --- time ----------------------------------------------------------------------------- */
 
-static bool digits(const char *s, size_t n, int *out)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
 int64_t ex_event_parse_time(const char *s, size_t len)
 {
-    char ymd[11];
-    int hh, mm, ss;
     while (len && (*s == ' ' || *s == '"')) /* CSV and attribute values may keep their quotes */
         s++, len--;
-    if (len < 19 || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
-        return EX_TIME_UNKNOWN;
-    memcpy(ymd, s, 10);
-    ymd[10] = '\0';
-    int64_t days = ex_date_to_days(ymd);
-    if (days < 0 || !digits(s + 11, 2, &hh) || !digits(s + 14, 2, &mm) || !digits(s + 17, 2, &ss) || hh > 23 ||
-        mm > 59 || ss > 60)
-        return EX_TIME_UNKNOWN;
-    /* Fractions and a trailing 'Z' are accepted; an explicit offset other than UTC is not. */
+    /* After the seconds and any fraction: 'Z', a quote, nothing, or an offset that must be UTC. */
     size_t i = 19;
-    if (i < len && s[i] == '.')
+    if (len > i && s[i] == '.')
         for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
             ;
-    if (i < len && (s[i] == '+' || s[i] == '-') && !(len - i >= 3 && s[i + 1] == '0' && s[i + 2] == '0'))
+    if (len > i && (s[i] == '+' || s[i] == '-') && !(len - i >= 3 && s[i + 1] == '0' && s[i + 2] == '0'))
         return EX_TIME_UNKNOWN;
-    return days * 86400 + hh * 3600 + mm * 60 + ss;
+    return ex_parse_iso_time(s, len);
 }
 
 /* --- stats ------------------------------------------------------------------------------ */

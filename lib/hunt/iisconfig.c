@@ -56,6 +56,20 @@ static char *join_url(const char *app, const char *vdir)
     return out;
 }
 
+/* Room for one more element of a list grown 64 at a time; false when out of memory. */
+static bool grow(void **list, size_t n, size_t size, parse_state *s)
+{
+    if (n % 64 != 0)
+        return true;
+    void *p = realloc(*list, (n + 64) * size);
+    if (!p) {
+        s->oom = true;
+        return false;
+    }
+    *list = p;
+    return true;
+}
+
 static void add_vdir(parse_state *s, const char **atts)
 {
     ex_iiscfg *c = s->cfg;
@@ -63,14 +77,8 @@ static void add_vdir(parse_state *s, const char **atts)
         c->cut = true;
         return;
     }
-    if (c->nvdirs % 64 == 0) {
-        ex_iis_vdir *v = realloc(c->vdirs, (c->nvdirs + 64) * sizeof *v);
-        if (!v) {
-            s->oom = true;
-            return;
-        }
-        c->vdirs = v;
-    }
+    if (!grow((void **)&c->vdirs, c->nvdirs, sizeof *c->vdirs, s))
+        return;
     const char *pp = attr(atts, "physicalPath");
     ex_iis_vdir *v = &c->vdirs[c->nvdirs];
     v->site = strdup(s->site ? s->site : "");
@@ -97,14 +105,8 @@ static void add_token(parse_state *s, const char **atts)
         c->cut = true;
         return;
     }
-    if (c->nlocs % 64 == 0) {
-        ex_iis_location *l = realloc(c->locs, (c->nlocs + 64) * sizeof *l);
-        if (!l) {
-            s->oom = true;
-            return;
-        }
-        c->locs = l;
-    }
+    if (!grow((void **)&c->locs, c->nlocs, sizeof *c->locs, s))
+        return;
     ex_iis_location *l = &c->locs[c->nlocs];
     l->path = strdup(s->nloc ? s->loc[s->nloc - 1] : "");
     l->token = parse_token(attr(atts, "tokenChecking"));

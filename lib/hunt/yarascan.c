@@ -1,6 +1,7 @@
 #include "hunt/yarascan.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,17 +336,25 @@ static void take_meta(ex_yara_match *m, const YR_RULE *r)
     }
 }
 
+/* The first public match of the rule's strings. libyara 4.2's match records may
+ * sit at addresses not aligned for YR_MATCH (UndefinedBehaviorSanitizer, in its
+ * own list walk): each is copied out before use instead of going through
+ * yr_string_matches_foreach. */
 static void take_first_match(ex_yara_match *m, YR_SCAN_CONTEXT *ctx, const YR_RULE *r, const scan_ctx *sc)
 {
     const YR_STRING *s;
     yr_rule_strings_foreach(r, s)
     {
-        const YR_MATCH *mt;
-        yr_string_matches_foreach(ctx, s, mt)
-        {
-            m->offset = mt->base + mt->offset;
-            excerpt(m, sc, m->offset, mt->match_length > 0 ? (size_t)mt->match_length : 0);
-            return;
+        const YR_MATCH *p = ctx->matches[s->idx].head;
+        for (int guard = 0; p && guard < 100000; guard++) {
+            YR_MATCH mt;
+            memcpy(&mt, p, sizeof mt);
+            if (!mt.is_private) {
+                m->offset = mt.base + mt.offset;
+                excerpt(m, sc, m->offset, mt.match_length > 0 ? (size_t)mt.match_length : 0);
+                return;
+            }
+            p = mt.next;
         }
     }
 }
@@ -373,13 +382,39 @@ static int on_scan_msg(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
     return CALLBACK_CONTINUE;
 }
 
+/* libyara documents at most YR_MAX_THREADS simultaneous users of one rule set;
+ * the engine may run more workers than that. */
+static pthread_mutex_t slots_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slots_cv = PTHREAD_COND_INITIALIZER;
+static int slots_used;
+
+static void slot_take(void)
+{
+    pthread_mutex_lock(&slots_mu);
+    while (slots_used >= YR_MAX_THREADS)
+        pthread_cond_wait(&slots_cv, &slots_mu);
+    slots_used++;
+    pthread_mutex_unlock(&slots_mu);
+}
+
+static void slot_give(void)
+{
+    pthread_mutex_lock(&slots_mu);
+    slots_used--;
+    pthread_cond_signal(&slots_cv);
+    pthread_mutex_unlock(&slots_mu);
+}
+
 int ex_yara_scan(const ex_yara *y, const unsigned char *data, size_t len, const ex_yara_vars *v, int timeout_s,
                  ex_yara_match *m, size_t max, size_t *n, char *err, size_t errlen)
 {
     *n = 0;
     YR_SCANNER *s = NULL;
-    if (yr_scanner_create(y->rules, &s) != ERROR_SUCCESS) {
-        snprintf(err, errlen, "YARA: out of memory");
+    slot_take();
+    int cr = yr_scanner_create(y->rules, &s);
+    if (cr != ERROR_SUCCESS) {
+        slot_give();
+        snprintf(err, errlen, "YARA scanner not created (libyara error %d)", cr);
         return EX_YARA_ERROR;
     }
     const char *values[] = {v->filename, v->filepath, v->extension, v->filetype, v->owner, v->md5};
@@ -391,6 +426,7 @@ int ex_yara_scan(const ex_yara *y, const unsigned char *data, size_t len, const 
     yr_scanner_set_flags(s, SCAN_FLAGS_FAST_MODE);
     int r = yr_scanner_scan_mem(s, data, len);
     yr_scanner_destroy(s);
+    slot_give();
     *n = sc.n;
     if (r == ERROR_SUCCESS || r == ERROR_CALLBACK_ERROR)
         return EX_YARA_OK;

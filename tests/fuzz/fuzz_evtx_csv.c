@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_events.h"
 #include "hunt/event.h"
 #include "hunt/evtx_csv.h"
 
@@ -12,18 +13,10 @@ static const char header[] = "RecordNumber,EventRecordId,TimeCreated,EventId,Lev
                              "PayloadData2,PayloadData3,PayloadData4,PayloadData5,PayloadData6,ExecutableInfo,"
                              "HiddenRecord,SourceFile,Keywords,ExtraDataOffset,Payload\r\n";
 
-static void on_event(void *ctx, const ex_event *ev, const ex_event_where *w)
-{
-    ex_findings out = {0};
-    (void)ctx;
-    (void)ex_event_check(ev, w, &out);
-    ex_findings_free(&out);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t cut = size ? data[0] % (size + 1) : 0;
-    ex_evcsv *c = ex_evcsv_new("fuzz.csv", on_event, NULL);
+    ex_evcsv *c = ex_evcsv_new("fuzz.csv", fuzz_on_event, NULL);
     if (!c)
         return 0;
     if (size && data[0] & 1)

@@ -3,21 +3,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz_events.h"
 #include "hunt/event.h"
 #include "hunt/evtx_xml.h"
-
-static void on_event(void *ctx, const ex_event *ev, const ex_event_where *w)
-{
-    ex_findings out = {0};
-    (void)ctx;
-    (void)ex_event_check(ev, w, &out);
-    ex_findings_free(&out);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t cut = size ? data[0] % (size + 1) : 0;
-    ex_evxml_stream *s = ex_evxml_stream_new("fuzz.xml", on_event, NULL);
+    ex_evxml_stream *s = ex_evxml_stream_new("fuzz.xml", fuzz_on_event, NULL);
     if (!s)
         return 0;
     ex_evxml_stream_feed(s, (const char *)data, cut);
@@ -31,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ex_event_init(&ev);
     if (x && ex_evxml_parse(x, (const char *)data, size, &ev, err, sizeof err) == 0) {
         ex_event_where w = {.path = "fuzz.xml", .line = -1, .offset = -1};
-        on_event(NULL, &ev, &w);
+        fuzz_on_event(NULL, &ev, &w);
     }
     ex_event_free(&ev);
     ex_evxml_free(x);

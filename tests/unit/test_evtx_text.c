@@ -40,16 +40,31 @@ static const ex_finding *find_id(const seen *s, const char *id, size_t nth)
     return NULL;
 }
 
-/* Feed data in chunks of size step (0: all at once) through the XML stream. */
+/* Feed data to a stream in chunks of size step (0: all at once). */
+static void feed_chunks(int (*feed)(void *, const char *, size_t), void *stream, const char *data, size_t len,
+                        size_t step)
+{
+    for (size_t off = 0; off < len;) {
+        size_t n = step && len - off > step ? step : len - off;
+        CHECK_INT(feed(stream, data + off, n), 0);
+        off += n;
+    }
+}
+
+static int feed_xml(void *x, const char *d, size_t n)
+{
+    return ex_evxml_stream_feed(x, d, n);
+}
+static int feed_csv(void *c, const char *d, size_t n)
+{
+    return ex_evcsv_feed(c, d, n);
+}
+
 static void run_xml(const char *data, size_t len, size_t step, seen *s, ex_event_stats *st)
 {
     memset(s, 0, sizeof *s);
     ex_evxml_stream *x = ex_evxml_stream_new("C:/exports/Exchange-events.xml", collect, s);
-    for (size_t off = 0; off < len;) {
-        size_t n = step && len - off > step ? step : len - off;
-        CHECK_INT(ex_evxml_stream_feed(x, data + off, n), 0);
-        off += n;
-    }
+    feed_chunks(feed_xml, x, data, len, step);
     ex_evxml_stream_finish(x);
     *st = *ex_evxml_stream_stats(x);
     ex_evxml_stream_free(x);
@@ -197,11 +212,7 @@ static void run_csv(const char *data, size_t len, size_t step, seen *s, ex_event
 {
     memset(s, 0, sizeof *s);
     ex_evcsv *c = ex_evcsv_new("C:/kape/EventLogs/20210905101500_EvtxECmd_Output.csv", collect, s);
-    for (size_t off = 0; off < len;) {
-        size_t n = step && len - off > step ? step : len - off;
-        CHECK_INT(ex_evcsv_feed(c, data + off, n), 0);
-        off += n;
-    }
+    feed_chunks(feed_csv, c, data, len, step);
     ex_evcsv_finish(c);
     *st = *ex_evcsv_stats(c);
     *evtxecmd = ex_evcsv_is_evtxecmd(c);

@@ -4,8 +4,8 @@
  * from which pattern each fixture carries; expected IOC rows from
  * ../shared/reference/iocs; the MD5 of a fixture from md5sum(1). */
 #include "t.h"
+#include "t_fs.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hunt/files.h"
@@ -168,42 +168,36 @@ TEST(benign_customisation_not_flagged)
     ex_yara_free(y);
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
 /* LOKI's six externals (ioc-hunting.md §1.1, §7.2), as signature-base's
  * *_ext_vars.yar files use them; a broken file in the directory is left out
  * and reported, the others are used (LOKI's behaviour). */
+static void write_rules(const char *dir, const char *rel, const char *text)
+{
+    t_put(dir, rel, text, strlen(text));
+}
+
 TEST(user_rules_with_loki_externals)
 {
-    char dir[] = "/tmp/exaudit-rules.XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char good[300], ext[300], broken[300], sub[300];
+    char dir[128], good[300], ext[300], broken[300], sub[300];
+    t_tmpdir(dir, sizeof dir, "rules");
     snprintf(good, sizeof good, "%s/all_externals.yar", dir);
     snprintf(sub, sizeof sub, "%s/more", dir);
-    mkdir(sub, 0700);
     snprintf(ext, sizeof ext, "%s/more/proxyshell_ext.yara", dir);
     snprintf(broken, sizeof broken, "%s/broken.yar", dir);
     /* md5sum tests/fixtures/files/proxyshell_pst_headed.aspx */
-    write_file(good,
-               "rule All_Six_Externals {\n"
-               "  meta: author = \"Test Author\" reference = \"https://example.org/rule\" score = 85\n"
-               "  condition: filename == \"rwgzb.ASPX\" and filepath == \"C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\"\n"
-               "    and extension == \".aspx\" and filetype == \"PST\" and owner == \"\"\n"
-               "    and md5 == \"7b67a500c7c64a0c3eb8b2a5a546a818\"\n}\n");
-    write_file(
-        ext,
+    write_rules(
+        dir, "all_externals.yar",
+        "rule All_Six_Externals {\n"
+        "  meta: author = \"Test Author\" reference = \"https://example.org/rule\" score = 85\n"
+        "  condition: filename == \"rwgzb.ASPX\" and filepath == \"C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\"\n"
+        "    and extension == \".aspx\" and filetype == \"PST\" and owner == \"\"\n"
+        "    and md5 == \"7b67a500c7c64a0c3eb8b2a5a546a818\"\n}\n");
+    write_rules(
+        dir, "more/proxyshell_ext.yara",
         "rule PST_With_Aspx_Extension {\n"
         "  meta: author = \"Another Author\" reference = \"ioc-hunting.md 1.4\" description = \"PST named .aspx\"\n"
         "  condition: uint32(0) == 0x4E444221 and extension == \".aspx\"\n}\n");
-    write_file(broken, "rule Broken { condition: undefined_identifier_here }\n");
+    write_rules(dir, "broken.yar", "rule Broken { condition: undefined_identifier_here }\n");
     ex_yara *y = NULL;
     ex_yara_load_report rep;
     char err[300] = "";
@@ -245,7 +239,7 @@ TEST(user_rules_with_loki_externals)
     unlink(broken);
     CHECK_INT(ex_yara_load(dir, &y, &rep, err, sizeof err), -1);
     CHECK_CONTAINS(err, "no .yar or .yara file");
-    rmdir(dir);
+    t_rmtree(dir);
     CHECK_INT(ex_yara_load("/nonexistent/rules.yar", &y, &rep, err, sizeof err), -1);
 }
 

@@ -5,6 +5,7 @@
  * contents (their READMEs), the build ExSetup.exe carries (mkpe.py), the
  * hashes of the bytes written here (OpenSSL, not the engine). */
 #include "t.h"
+#include "t_fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,36 +19,19 @@
 #define V15    "C/Program Files/Microsoft/Exchange Server/V15"
 #define EV_V15 "C:/Program Files/Microsoft/Exchange Server/V15"
 
-static char root[64];
+static char root[128];
 
-static void mkdirs(const char *path)
-{
-    char tmp[4096];
-    ex_strlcpy(tmp, path, sizeof tmp);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-}
-
-/* Write data at root/rel with mtime; returns 0. */
+/* Write data at root/rel (folders created) with this mtime. */
 static int put(const char *rel, const void *data, size_t len, int64_t mtime)
 {
     char path[4096];
+    t_put(root, rel, data, len);
     snprintf(path, sizeof path, "%s/%s", root, rel);
-    mkdirs(path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
+    struct timespec ts[2] = {{.tv_sec = mtime}, {.tv_sec = mtime}};
+    if (utimensat(AT_FDCWD, path, ts, 0) != 0) {
         t_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
         return -1;
     }
-    struct timespec ts[2] = {{.tv_sec = mtime}, {.tv_sec = mtime}};
-    futimens(fd, ts);
-    close(fd);
     return 0;
 }
 
@@ -85,14 +69,6 @@ static int copy_in(const char *from, bool shared, const char *rel, int64_t mtime
     int r = put(rel, d, len, mtime);
     free(d);
     return r;
-}
-
-static void rm_tree(const char *dir)
-{
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        t_fail(__FILE__, __LINE__, "cannot remove %s", dir);
 }
 
 static const ex_finding *find(const ex_findings *l, const char *id, const char *path_end)
@@ -133,11 +109,7 @@ static bool skipped(const ex_hunt *h, const char *path_end, const char *reason_p
 
 TEST(tree_through_the_engine)
 {
-    snprintf(root, sizeof root, "/tmp/exaudit-artifacts.XXXXXX");
-    if (!mkdtemp(root)) {
-        t_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
-        return;
-    }
+    t_tmpdir(root, sizeof root, "artifacts");
     char sha_shell[EX_SHA256_HEX], sha_pst[EX_SHA256_HEX];
     int bad = 0;
     bad |= copy_in("pe/ExSetup-2016-CU19-Mar21SU.exe", false, V15 "/Bin/ExSetup.exe", T_PATCH, NULL);
@@ -166,7 +138,7 @@ TEST(tree_through_the_engine)
         bad |= put("C/Windows/System32/inetsrv/config/applicationHost.config", cfg, len, T_PATCH);
     free(cfg);
     if (bad) {
-        rm_tree(root);
+        t_rmtree(root);
         return;
     }
 
@@ -178,7 +150,7 @@ TEST(tree_through_the_engine)
     if (!h || ex_hunt_run(h, err, sizeof err) != 0) {
         t_fail(__FILE__, __LINE__, "run: %s", h ? err : "no hunt");
         ex_hunt_free(h);
-        rm_tree(root);
+        t_rmtree(root);
         return;
     }
     const ex_findings *l = ex_hunt_findings(h);
@@ -230,5 +202,27 @@ TEST(tree_through_the_engine)
     CHECK(covered);
 
     ex_hunt_free(h);
-    rm_tree(root);
+    t_rmtree(root);
+}
+
+/* A CU's own build (15.1.2176.2 is 2016 CU19 itself in ../shared/reference/exchange-builds.tsv):
+ * the installed build, but no patch was installed. */
+TEST(cu_build_is_no_patch)
+{
+    t_tmpdir(root, sizeof root, "artifacts");
+    if (copy_in("pe/ExSetup-fixed-only.exe", false, V15 "/Bin/ExSetup.exe", T_PATCH, NULL) == 0) {
+        const char *inputs[] = {root};
+        ex_hunt_opts o = {.inputs = inputs, .ninputs = 1, .threads = 1, .today = ex_date_to_days("2026-08-19")};
+        ex_hunt *h = ex_hunt_new(&o);
+        char err[300];
+        if (h && ex_hunt_run(h, err, sizeof err) == 0) {
+            const ex_hunt_fact_rec *b = ex_hunt_fact_find(h, "install.build");
+            CHECK(b && !strcmp(b->detail, "15.1.2176.2") && b->time == T_PATCH);
+            CHECK(ex_hunt_fact_find(h, "patch.installed") == NULL);
+        } else {
+            t_fail(__FILE__, __LINE__, "run failed");
+        }
+        ex_hunt_free(h);
+    }
+    t_rmtree(root);
 }
