@@ -12,7 +12,7 @@
 BUILD   ?= build
 CC      ?= cc
 SAN     ?=
-PKGS    := libcurl openssl yara sqlite3 libevtx libregf libarchive libpcre2-8 jansson
+PKGS    := libcurl openssl yara sqlite3 libevtx libregf libbfio libarchive libpcre2-8 jansson expat
 
 ifneq ($(wildcard /usr/bin/pkg-config),)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -40,7 +40,7 @@ MKEV_SRC  := $(sort $(shell find tools/mkevidence -name '*.c' 2>/dev/null))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_SUP  := $(sort $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)))
 
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/kb_data.o
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/kb_data.o $(BUILD)/obj/gen/embedded_data.o
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LAB_OBJ   := $(LAB_SRC:%.c=$(BUILD)/obj/%.o)
 MKEV_OBJ  := $(MKEV_SRC:%.c=$(BUILD)/obj/%.o)
@@ -67,6 +67,17 @@ $(BUILD)/gen/kb_data.c: $(BUILD)/kbgen $(KB_DATA)
 
 $(BUILD)/kb.bundle: $(BUILD)/kbgen $(KB_DATA)
 	$(BUILD)/kbgen --bundle data/kb > $@.tmp && mv $@.tmp $@
+
+# --- YARA rules and IOC tables: embedded verbatim, parsed at run time -----------------
+EMBED_DATA := $(sort $(wildcard data/rules/*.yar data/iocs/*.tsv))
+
+$(BUILD)/embedgen: tools/embedgen.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O1 -g -o $@ $<
+
+$(BUILD)/gen/embedded_data.c: $(BUILD)/embedgen $(EMBED_DATA)
+	@mkdir -p $(@D)
+	$(BUILD)/embedgen $(EMBED_DATA) > $@.tmp && mv $@.tmp $@
 
 # --- objects ---------------------------------------------------------------------
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c

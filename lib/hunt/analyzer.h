@@ -47,6 +47,13 @@ enum {
      * is at most EX_HUNT_WHOLE_MAX, and a path that path-based libraries
      * (libevtx, libregf) can open. Larger files are skipped and counted. */
     EX_AN_WHOLE = 1u << 1,
+    /* end() needs the file's SHA-256 even for a file read only as lines.
+     * Without it (and when no EX_AN_WHOLE analyzer reads the file), end() may
+     * get "" for a file of a directory source: log files are hashed only when
+     * a finding cites them, which the engine does by itself (findings on the
+     * file always get the hash). Added compatibly: the flag is new, and
+     * EX_AN_WHOLE analyzers always get the hash. */
+    EX_AN_HASH = 1u << 2,
 };
 
 #define EX_HUNT_LINE_MAX  (1u << 20)
@@ -64,7 +71,8 @@ typedef struct ex_analyzer {
     /* EX_AN_WHOLE analyzers: the whole file. local_path may be a /proc/self/fd
      * path of an in-memory copy (zip sources); it is read-only. */
     int (*whole)(void *state, const unsigned char *data, size_t len, const char *local_path);
-    /* End of file: sha256 is the hash of every byte of the file. Emit what is
+    /* End of file: sha256 is the hash of every byte of the file ("" when the
+     * file could not be read to its end, or see EX_AN_HASH). Emit what is
      * left and free the state. */
     void (*end)(void *state, ex_hunt *h, const char *sha256);
     /* After every file: cross-file conclusions (attempt vs success, timeline). Optional. */
@@ -83,8 +91,25 @@ void ex_hunt_cover(ex_hunt *h, const char *logdir, int64_t first, int64_t last);
 /* Something was not (fully) read: counted and reported, never silent. */
 void ex_hunt_skip(ex_hunt *h, const ex_hunt_file *f, const char *reason);
 /* A dated fact for the timeline, e.g. "patch.installed" with the time a fixed
- * ExSetup.exe was written, or "install.build" with the build as detail. */
+ * ExSetup.exe was written, or "install.build" with the build as detail.
+ * Keys the engine reads (lib/hunt/timeline.c); time may be EX_TIME_UNKNOWN:
+ *   "install.build"              detail: the exact build ("15.1.2176.2") from
+ *                                Bin/ExSetup.exe's version resource; wins over the hive
+ *   "patch.installed"            time: when the installed (fixed) build's files were
+ *                                written; detail: the build
+ *   "config.extended-protection" detail: "on" or "off" (applicationHost.config);
+ *                                one "off" is enough for off
+ * The engine itself adds "hive.build", "hive.install-path" and "hive.update"
+ * (an Exchange update under Uninstall, time = its key's last write). */
 void ex_hunt_fact(ex_hunt *h, const char *key, int64_t time, const char *detail, const char *evidence_path);
+
+/* State shared across files for the whole run, by key: cross-file
+ * conclusions of one analyzer, or a store two analyzers agree on. The first
+ * call with a key calls create() (once, under a lock); destroy (may be NULL)
+ * runs when the run is freed. Locking inside the state is the caller's
+ * business. NULL when create failed. (Added compatibly after the first
+ * engine commit.) */
+void *ex_hunt_shared(ex_hunt *h, const char *key, void *(*create)(void), void (*destroy)(void *));
 
 /* The Exchange install root inside the evidence ("C:/Program Files/Microsoft/Exchange Server/V15"), or NULL. */
 const char *ex_hunt_install_root(const ex_hunt *h);
