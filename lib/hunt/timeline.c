@@ -102,7 +102,9 @@ static void pick_build(ex_hunt *h, ex_facts *facts)
     facts->version_evidence = h->build_path ? h->build_path : h->inst.build_how;
 }
 
-/* Configuration facts from analyzers: "config.extended-protection" with detail "on"/"off". */
+/* Configuration facts from analyzers: "config.extended-protection" with detail
+ * "on", "off" or "partial". Partial counts as off: CVE-2024-21410 is an NTLM
+ * relay, and one virtual directory without Extended Protection is enough. */
 static size_t config_facts(const ex_hunt *h, ex_config_fact *out, size_t max)
 {
     size_t n = 0;
@@ -110,9 +112,9 @@ static size_t config_facts(const ex_hunt *h, ex_config_fact *out, size_t max)
         const ex_hunt_fact_rec *f = &h->facts[i];
         if (strcmp(f->key, "config.extended-protection") != 0 || !f->detail)
             continue;
-        ex_setting_state st = strcmp(f->detail, "on") == 0    ? EX_SETTING_ON
-                              : strcmp(f->detail, "off") == 0 ? EX_SETTING_OFF
-                                                              : EX_SETTING_UNKNOWN;
+        ex_setting_state st = strcmp(f->detail, "on") == 0 ? EX_SETTING_ON
+                              : strcmp(f->detail, "off") == 0 || strcmp(f->detail, "partial") == 0 ? EX_SETTING_OFF
+                                                                                                  : EX_SETTING_UNKNOWN;
         /* a later "off" beats an "on": one unprotected vdir is enough */
         if (n && out[0].state == EX_SETTING_OFF)
             continue;

@@ -124,3 +124,20 @@ expect_contains "--rules: the rule's reference is kept" "$OUT" '"reference":"htt
 expect_contains "--rules: the broken file is reported" "$ERR" "broken.yar"
 run "$EXAUDIT" hunt --no-progress --rules "$TMP/no-such-rules" "$d"
 expect_eq "--rules: a missing path is a usage error" "$RC" "2"
+
+# Extended Protection lowered on one virtual directory ("partial") leaves CVE-2024-21410 open:
+# it is an NTLM relay, one unprotected vdir is enough (regression: "partial" used to read as unknown).
+"$MKEV" --out "$TMP/ep" --scenario clean --build 15.2.1544.4 >/dev/null 2>&1
+cfg="$(find "$TMP/ep" -name applicationHost.config | head -1)"
+ep_status() {
+    "$EXAUDIT" hunt --json "$TMP/ep" | python3 -c '
+import json,sys
+for l in sys.stdin:
+    j=json.loads(l)
+    if j.get("schema")=="exaudit.hunt-summary/1":
+        print({c["id"]:c["status"] for c in j["assessment"]["cves"]}["CVE-2024-21410"])'
+}
+expect_eq "Extended Protection on everywhere: CVE-2024-21410 patched" "$(ep_status)" patched
+chmod u+w "$cfg"
+sed -i '0,/tokenChecking="Require"/s//tokenChecking="None"/' "$cfg"
+expect_eq "Extended Protection off on one vdir: CVE-2024-21410 vulnerable" "$(ep_status)" vulnerable
