@@ -42,6 +42,17 @@ static void write_build(ex_jsonw *w, const ex_assessment *a)
     ex_jsonw_end_obj(w);
 }
 
+/* The slot values behind a sentence, for renderers in other languages (lib/explain.h). */
+static void write_args(ex_jsonw *w, const ex_explain_arg *args, size_t n)
+{
+    ex_jsonw_key(w, "args");
+    ex_jsonw_obj(w);
+    for (size_t i = 0; i < n; i++)
+        if (args[i].value && *args[i].value)
+            ex_jsonw_kstr(w, args[i].name, args[i].value);
+    ex_jsonw_end_obj(w);
+}
+
 static void write_cve(ex_jsonw *w, const ex_cve_verdict *v)
 {
     ex_jsonw_obj(w);
@@ -64,6 +75,13 @@ static void write_cve(ex_jsonw *w, const ex_cve_verdict *v)
         ex_jsonw_key(w, "data_uncertain");
         ex_jsonw_bool(w, true);
     }
+    ex_jsonw_key(w, "rules");
+    ex_jsonw_arr(w);
+    for (size_t i = 0; i < v->nrules; i++)
+        ex_jsonw_str(w, v->rules[i]);
+    ex_jsonw_end_arr(w);
+    ex_explain_arg args[8];
+    write_args(w, args, ex_cve_verdict_args(v, args, 8));
     ex_jsonw_end_obj(w);
 }
 
@@ -119,8 +137,11 @@ void ex_host_write_members(ex_jsonw *w, const ex_assessment *a)
     ex_jsonw_arr(w);
     for (size_t i = 0; i < a->nsteps; i++) {
         ex_jsonw_obj(w);
+        ex_explain_arg args[12];
         ex_jsonw_kstr(w, "step", a->steps[i].step);
         ex_jsonw_kstr_or_null(w, "kb", a->steps[i].kb);
+        ex_jsonw_kstr(w, "action", a->steps[i].action);
+        write_args(w, args, ex_remedy_args(&a->steps[i], args, 12));
         ex_jsonw_end_obj(w);
     }
     ex_jsonw_end_arr(w);

@@ -173,36 +173,48 @@ static ex_status decide(const ex_assessment *a, const fix_scan *s, build_rule *r
     return *rule = RULE_NO_FIX_FOR_CU, EX_STATUS_VULNERABLE;
 }
 
+size_t ex_cve_verdict_args(const ex_cve_verdict *v, ex_explain_arg *args, size_t max)
+{
+    const ex_explain_arg all[] = {{"build", v->arg_build},
+                                  {"fix", v->arg_fix},
+                                  {"cu", v->arg_cu},
+                                  {"setting", v->setting ? v->setting : ""},
+                                  {"status", ex_status_name(v->build_status)}};
+    size_t n = sizeof all / sizeof all[0] < max ? sizeof all / sizeof all[0] : max;
+    memcpy(args, all, n * sizeof *args);
+    return n;
+}
+
+/* Write v->basis with the sentence code, the current basis becoming {prior}. */
+static void say(ex_cve_verdict *v, const char *code)
+{
+    ex_explain_arg args[8];
+    char prior[EX_BASIS_LEN];
+    ex_strlcpy(prior, v->basis, sizeof prior);
+    size_t n = ex_cve_verdict_args(v, args, 7);
+    args[n++] = (ex_explain_arg){"prior", prior};
+    ex_explain_fill(ex_explain_template(code), args, n, NULL, v->basis, sizeof v->basis);
+    if (v->nrules < EX_MAX_RULES)
+        v->rules[v->nrules++] = code;
+}
+
 static void describe(const ex_assessment *a, const fix_scan *s, build_rule rule, ex_cve_verdict *out)
 {
-    char fx[96], vs[EX_VERSION_STRLEN];
-    const ex_kb_fix *f = (rule == RULE_OWN_CU_FIXED || rule == RULE_OWN_CU_MAYBE || rule == RULE_OWN_CU_BELOW) ? s->own
-                         : rule == RULE_NO_FIX_FOR_CU && s->next                                               ? s->next
-                                                                 : s->newest;
-    ex_version_format(&a->version, vs, sizeof vs);
-    fmt_fix(f, fx, sizeof fx);
+    static const char *const codes[] = {
+        [RULE_ABOVE_NEWEST] = "above-newest", [RULE_OWN_CU_FIXED] = "own-cu-fixed",
+        [RULE_OWN_CU_MAYBE] = "own-cu-maybe", [RULE_OWN_CU_BELOW] = "own-cu-below",
+        [RULE_UNKNOWN_CU] = "unknown-cu",     [RULE_NO_FIX_FOR_CU] = "no-fix-for-cu",
+    };
+    bool own = rule == RULE_OWN_CU_FIXED || rule == RULE_OWN_CU_MAYBE || rule == RULE_OWN_CU_BELOW;
+    const ex_kb_fix *f = own ? s->own : rule == RULE_NO_FIX_FOR_CU && s->next ? s->next : s->newest;
+    ex_version_format(&a->version, out->arg_build, sizeof out->arg_build);
+    fmt_fix(f, out->arg_fix, sizeof out->arg_fix);
+    ex_strlcpy(out->arg_cu, own ? f->cu : a->cu_row ? a->cu_row->cu : out->arg_build, sizeof out->arg_cu);
     if (rule != RULE_ABOVE_NEWEST && rule != RULE_UNKNOWN_CU) {
         out->fixed_in = f->fixed;
         out->fixed_update = f->update;
     }
-    switch (rule) {
-    case RULE_ABOVE_NEWEST:
-        snprintf(out->basis, sizeof out->basis, "%s is at or above the newest fixed build %s", vs, fx);
-        break;
-    case RULE_OWN_CU_FIXED: snprintf(out->basis, sizeof out->basis, "%s >= first fixed build %s", vs, fx); break;
-    case RULE_OWN_CU_MAYBE:
-        snprintf(out->basis, sizeof out->basis, "possibly vulnerable: %s (build %s); builds below %s are vulnerable",
-                 f->cu, vs, fx);
-        break;
-    case RULE_OWN_CU_BELOW: snprintf(out->basis, sizeof out->basis, "%s < first fixed build %s", vs, fx); break;
-    case RULE_UNKNOWN_CU:
-        snprintf(out->basis, sizeof out->basis, "%s is not a known CU; fixed builds run up to %s", vs, fx);
-        break;
-    case RULE_NO_FIX_FOR_CU:
-        snprintf(out->basis, sizeof out->basis, "no fix was released for %s; first fixed build of a later CU: %s",
-                 a->cu_row ? a->cu_row->cu : vs, fx);
-        break;
-    }
+    say(out, codes[rule]);
 }
 
 static ex_status build_status(const ex_assessment *a, const fix_scan *s, ex_cve_verdict *out)
@@ -228,20 +240,12 @@ static ex_status apply_config(const ex_facts *f, const fix_scan *s, ex_status st
     if (st != EX_STATUS_PATCHED)
         return st;
     const ex_config_fact *cf = config_fact(f, s->newest->family);
-    char b[EX_BASIS_LEN];
-    ex_strlcpy(b, out->basis, sizeof b);
-    if (cf && cf->state == EX_SETTING_ON) {
+    if (cf && cf->state != EX_SETTING_UNKNOWN) {
         out->evidence = cf->evidence;
-        snprintf(out->basis, sizeof out->basis, "%s; setting is on: %s", b, out->setting);
-        return EX_STATUS_PATCHED;
+        say(out, cf->state == EX_SETTING_ON ? "config-on" : "config-off");
+        return cf->state == EX_SETTING_ON ? EX_STATUS_PATCHED : EX_STATUS_VULNERABLE;
     }
-    if (cf && cf->state == EX_SETTING_OFF) {
-        out->evidence = cf->evidence;
-        snprintf(out->basis, sizeof out->basis, "%s, but the setting is off: %s", b, out->setting);
-        return EX_STATUS_VULNERABLE;
-    }
-    snprintf(out->basis, sizeof out->basis, "depends on configuration: %s (the build supports it: %s)", out->setting,
-             b);
+    say(out, "config-unknown");
     return EX_STATUS_CONFIG;
 }
 
@@ -257,35 +261,26 @@ static const ex_observation *observation(const ex_facts *f, const char *cve)
 
 static void apply_probe(const ex_assessment *a, const ex_observation *o, ex_cve_verdict *v)
 {
-    char b[EX_BASIS_LEN];
-    const char *build = ex_status_name(v->build_status);
-    ex_strlcpy(b, v->basis, sizeof b);
     v->evidence = o->evidence;
     v->by_probe = true;
     switch (o->outcome) {
     case EX_PROBE_POSITIVE:
         v->status = EX_STATUS_VULNERABLE;
-        if (v->build_status == EX_STATUS_PATCHED)
-            snprintf(v->basis, sizeof v->basis, "behavioural probe confirmed it, against the build inference (%s)", b);
-        else
-            snprintf(v->basis, sizeof v->basis, "behavioural probe confirmed it (build alone: %s)", build);
+        say(v, v->build_status == EX_STATUS_PATCHED ? "probe-positive-against" : "probe-positive");
         break;
     case EX_PROBE_MITIGATED:
         v->status = v->build_status == EX_STATUS_PATCHED ? EX_STATUS_PATCHED : EX_STATUS_MITIGATED;
-        snprintf(v->basis, sizeof v->basis, "URL-rewrite mitigation aborts the trigger (build alone: %s; %s)", build,
-                 b);
+        say(v, "probe-mitigated");
         break;
     case EX_PROBE_NEGATIVE:
         if (v->build_status == EX_STATUS_VULNERABLE && a->precision == EX_PRECISION_SU) {
             v->status = EX_STATUS_POSSIBLY;
-            snprintf(v->basis, sizeof v->basis,
-                     "build says vulnerable (%s) but the probe did not trigger it: a proxy may filter the trigger", b);
+            say(v, "probe-negative-conflict");
         } else if (v->build_status == EX_STATUS_PATCHED) {
             v->by_probe = false; /* the probe agrees; the build is the stronger basis */
         } else {
             v->status = EX_STATUS_PATCHED;
-            snprintf(v->basis, sizeof v->basis,
-                     "behavioural probe answered without the vulnerable behaviour (build alone: %s)", build);
+            say(v, "probe-negative");
         }
         break;
     default: break;
@@ -297,16 +292,17 @@ static void assess_cve(const ex_assessment *a, const ex_facts *f, const ex_kb_cv
 {
     *v = (ex_cve_verdict){.cve = c, .fixed_in = {0, 0, 0, -1}, .uncertain_data = s->uncertain};
     ex_status st = build_status(a, s, v);
+    v->build_status = st; /* config sentences quote the build-alone status */
     if (c->kind == EX_FIX_CONFIG)
         st = apply_config(f, s, st, v);
-    if (s->uncertain) {
-        size_t n = strlen(v->basis);
-        snprintf(v->basis + n, sizeof v->basis - n, " [fix data flagged uncertain or external in data/kb]");
-    }
     v->status = v->build_status = st;
     const ex_observation *o = observation(f, c->id);
     if (o)
         apply_probe(a, o, v);
+    if (s->uncertain) { /* also in the record as data_uncertain; the sentence says it for plain-text readers */
+        size_t n = strlen(v->basis);
+        snprintf(v->basis + n, sizeof v->basis - n, " [fix data flagged uncertain or external in data/kb]");
+    }
 }
 
 /* No build at all (scan could not see one): only probes can say anything. */
@@ -314,7 +310,7 @@ static void assess_cve_without_build(const ex_facts *f, const ex_kb_cve *c, ex_c
 {
     *v = (ex_cve_verdict){
         .cve = c, .status = EX_STATUS_UNKNOWN, .build_status = EX_STATUS_UNKNOWN, .fixed_in = {0, 0, 0, -1}};
-    snprintf(v->basis, sizeof v->basis, "no build number could be seen");
+    say(v, "no-build");
     const ex_observation *o = observation(f, c->id);
     if (o)
         apply_probe(&(ex_assessment){0}, o, v);
@@ -380,17 +376,29 @@ static void overall(ex_assessment *a)
 
 /* ---- remediation ------------------------------------------------------------------------------ */
 
-static void add_step(ex_assessment *a, const char *kb, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void add_step(ex_assessment *a, const char *kb, const char *fmt, ...)
+size_t ex_remedy_args(const ex_remedy *r, ex_explain_arg *args, size_t max)
+{
+    const ex_explain_arg all[] = {{"product", r->product}, {"cu", r->cu},   {"update", r->update},
+                                  {"setting", r->setting}, {"cve", r->cve}, {"family", r->family},
+                                  {"end", r->end},         {"kb", r->kb},   {"build", r->build}};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0] && n < max; i++)
+        if (all[i].value && *all[i].value)
+            args[n++] = all[i];
+    return n;
+}
+
+/* Add a step: r holds the code's slot values; the English sentence is made here. */
+static void add_step(ex_assessment *a, const char *action, const char *kb, ex_remedy r)
 {
     if (a->nsteps >= EX_MAX_REMEDIES)
         return;
-    ex_remedy *r = &a->steps[a->nsteps++];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->step, sizeof r->step, fmt, ap);
-    va_end(ap);
-    ex_strlcpy(r->kb, kb ? kb : "", sizeof r->kb);
+    ex_explain_arg args[12];
+    r.action = action;
+    ex_strlcpy(r.kb, kb ? kb : "", sizeof r.kb);
+    size_t n = ex_remedy_args(&r, args, 12);
+    ex_explain_fill(ex_explain_template(action), args, n, NULL, r.step, sizeof r.step);
+    a->steps[a->nsteps++] = r;
 }
 
 /* Would the newest build of this CU be free of every known build-fixable CVE? */
@@ -434,16 +442,15 @@ static void remedy_updates(const ex_kb *kb, ex_assessment *a)
     bool same_cu = ex_version_same_cu(&top->version, &a->version);
     bool at_top = ex_version_has_revision(&a->version) && ex_version_cmp(&a->version, &top->version) >= 0;
     if (!same_cu)
-        add_step(a, rtm->kb, "install %s %s (%s)", a->product_name, rtm->cu, rtm->kb[0] ? rtm->kb : "no KB listed");
+        add_step(a, "install-cu", rtm->kb[0] ? rtm->kb : "no KB listed",
+                 (ex_remedy){.product = a->product_name, .cu = rtm->cu});
     if (at_top || !top->update[0])
         return;
-    char vs[EX_VERSION_STRLEN];
-    ex_version_format(&top->version, vs, sizeof vs);
-    add_step(a, top->kb, "%s the newest security update for %s: %s, build %s%s",
-             same_cu && !ex_version_has_revision(&a->version) ? "make sure of" : "install", top->cu, top->update, vs,
-             strcmp(a->security_updates ? a->security_updates : "", "esu") == 0 && a->support == EX_SUPPORT_ENDED
-                 ? " (released to Extended Security Update customers only)"
-                 : "");
+    bool ensure = same_cu && !ex_version_has_revision(&a->version);
+    bool esu = a->security_updates && strcmp(a->security_updates, "esu") == 0 && a->support == EX_SUPPORT_ENDED;
+    ex_remedy r = {.cu = top->cu, .update = top->update};
+    ex_version_format(&top->version, r.build, sizeof r.build);
+    add_step(a, ensure ? (esu ? "ensure-su-esu" : "ensure-su") : (esu ? "install-su-esu" : "install-su"), top->kb, r);
 }
 
 static void remedy_config(ex_assessment *a)
@@ -460,8 +467,10 @@ static void remedy_config(ex_assessment *a)
         if (seen || ndone == 4)
             continue;
         done[ndone++] = v->setting;
-        add_step(a, NULL, "turn on: %s (%s, %s)", v->setting, v->cve->id,
-                 v->cve->family[0] ? v->cve->family : "config");
+        add_step(a, "turn-on", NULL,
+                 (ex_remedy){.setting = v->setting,
+                             .cve = v->cve->id,
+                             .family = v->cve->family[0] ? v->cve->family : "config"});
     }
 }
 
@@ -472,21 +481,10 @@ static void remedy_end_of_life(const ex_kb *kb, ex_assessment *a)
     const char *se_kb = se_rtm ? se_rtm->kb : "";
     if (a->support != EX_SUPPORT_ENDED)
         return;
-    if (a->product == EX_PRODUCT_2019)
-        add_step(a, se_kb,
-                 "support ended %s: upgrade in place to Exchange Server SE (from 2019 CU14 or CU15) and keep it on the "
-                 "newest SE update",
-                 a->support_end);
-    else if (a->product == EX_PRODUCT_2016)
-        add_step(a, se_kb,
-                 "support ended %s: move to Exchange Server SE (new servers, move mailboxes; in-place upgrade needs "
-                 "2019 CU14/CU15)",
-                 a->support_end);
-    else
-        add_step(a, se_kb,
-                 "support ended %s: no security updates any more; migrate to Exchange Server SE through a supported "
-                 "intermediate version",
-                 a->support_end);
+    const char *code = a->product == EX_PRODUCT_2019   ? "eol-2019"
+                       : a->product == EX_PRODUCT_2016 ? "eol-2016"
+                                                       : "eol-other";
+    add_step(a, code, se_kb, (ex_remedy){.end = a->support_end});
 }
 
 static void remediation(const ex_kb *kb, ex_assessment *a)
@@ -494,7 +492,7 @@ static void remediation(const ex_kb *kb, ex_assessment *a)
     if (!a->have_version || a->product == EX_PRODUCT_UNKNOWN)
         return;
     if (a->newer_than_kb)
-        add_step(a, NULL, "update exaudit's knowledge base ('exaudit kb update'): the server is newer than the data");
+        add_step(a, "update-kb", NULL, (ex_remedy){0});
     remedy_updates(kb, a);
     remedy_config(a);
     remedy_end_of_life(kb, a);

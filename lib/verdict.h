@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "explain.h"
 #include "kb.h"
 #include "version.h"
 
@@ -86,6 +87,8 @@ typedef struct ex_facts {
 
 #define EX_BASIS_LEN 360
 
+#define EX_MAX_RULES 3
+
 typedef struct ex_cve_verdict {
     const ex_kb_cve *cve;
     ex_status status;
@@ -97,12 +100,29 @@ typedef struct ex_cve_verdict {
     const char *setting;  /* config kind */
     const char *evidence; /* probe or config evidence */
     char basis[EX_BASIS_LEN];
+    /* How basis was written (lib/explain.h): the build sentence first, then the
+     * configuration and probe sentences that wrap it as {prior}, with the slot
+     * values, so that a report can say the same in another language. */
+    const char *rules[EX_MAX_RULES];
+    size_t nrules;
+    char arg_build[EX_VERSION_STRLEN];
+    char arg_fix[96];
+    char arg_cu[48];
 } ex_cve_verdict;
 
+/* The slot values of v's sentences (build, fix, cu, setting, status); returns the count. */
+size_t ex_cve_verdict_args(const ex_cve_verdict *v, ex_explain_arg *args, size_t max);
+
 typedef struct ex_remedy {
-    char step[240];
+    char step[240]; /* the English sentence */
     char kb[16];
+    /* The sentence's explain code and slot values (lib/explain.h). */
+    const char *action;
+    const char *product, *cu, *update, *setting, *cve, *family, *end;
+    char build[EX_VERSION_STRLEN];
 } ex_remedy;
+
+size_t ex_remedy_args(const ex_remedy *r, ex_explain_arg *args, size_t max);
 
 #define EX_MAX_REMEDIES 8
 

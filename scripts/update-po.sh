@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
-  --package-name=exaudit -o po/exaudit.pot lib/out/report*.c lib/out/i18n.c
+  --package-name=exaudit -o po/exaudit.pot lib/out/report*.c lib/out/i18n.c lib/explain.c
 for po in po/de.po po/en.po; do
   msgmerge --quiet --update --backup=none "$po" po/exaudit.pot
 done

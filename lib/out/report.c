@@ -70,8 +70,10 @@ static const json_t *assessment_of(ex_report *r, int64_t result)
     if (json_object_size(r->cache) >= 4096)
         json_object_clear(r->cache);
     sqlite3_stmt *st = STORE_STMT_I(r->store, json_sql, id);
-    if (st && sqlite3_step(st) == SQLITE_ROW && (a = load_json_text(sqlite3_column_text(st, 0))))
+    if (st && sqlite3_step(st) == SQLITE_ROW && (a = load_json_text(sqlite3_column_text(st, 0)))) {
+        ex_report_localize_assessment(a);
         json_object_set_new(r->cache, key, a);
+    }
     if (st)
         sqlite3_reset(st);
     return a;

@@ -89,6 +89,9 @@ void ex_csv_field(FILE *out, const char *s);
 /* --- text shared by the writers (translated through gettext) --- */
 
 const char *ex_report_status_text(const char *status); /* "vulnerable" -> "verwundbar" */
+/* Put the verdict's sentences (CVE basis, update steps) of an assessment into
+ * the language selected with ex_i18n_init(), in place. */
+void ex_report_localize_assessment(json_t *assessment);
 const char *ex_report_light_text(const char *light);
 const char *ex_report_hunt_text(const char *verdict);
 const char *ex_report_kind_text(const char *kind); /* finding kinds */

@@ -110,6 +110,13 @@ expect_contains "de: GDPR draft" "$de" "Entwurf: Meldung einer Verletzung des Sc
 expect_contains "de: keine Rechtsberatung" "$de" "keine Rechtsberatung"
 expect_contains "de: status translated" "$de" "verwundbar"
 expect_contains "de: methods" "$de" "Anhang: Methoden und Grenzen"
+# The verdict's own sentences (CVE basis, update path) are German too, rendered from the
+# record's sentence codes; the English sentences of the record do not leak into it.
+expect_contains "de: CVE basis in German" "$de" "erster korrigierter Build 15.1.2176.9 (CU19 Mar21SU)"
+expect_contains "de: update step in German" "$de" "Exchange Server 2016 CU23 installieren (KB5011155)"
+expect_not_contains "de: no English basis" "$de" "first fixed build"
+expect_not_contains "de: no English update step" "$de" "the newest security update for"
+expect_contains "en: CVE basis in English" "$en" "first fixed build 15.1.2176.9 (CU19 Mar21SU)"
 # Awareness defaults to the end of the hunt that found the compromise; the
 # deadline is 72 hours later (independent arithmetic, from the database).
 hunt_end=$(sqlite3 "$DB" "SELECT min(finished) FROM hunts WHERE verdict='compromised'")
