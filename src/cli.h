@@ -22,6 +22,7 @@ typedef struct ex_command {
 
 int cmd_build(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* Print "exaudit <cmd>: <message>" to stderr; returns EXIT_USAGE. */
 int ex_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

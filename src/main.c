@@ -7,6 +7,7 @@
 static const ex_command commands[] = {
     {"build", cmd_build, "what a build number is, and what it is exposed to"},
     {"kb", cmd_kb, "show or update the knowledge base"},
+    {"scan", cmd_scan, "find Exchange servers, their build and exposure, with safe remote probes"},
 };
 
 static void usage(FILE *out)
