@@ -395,19 +395,21 @@ static ex_fail classify(host *h, CURLcode rc, long status, const char *msg)
     }
 }
 
+/* "<kind>: <detail>", so that an error reads the same whatever curl said. */
 static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_t n)
 {
+    const char *kind = ex_fail_name(f);
     switch (f) {
-    case EX_FAIL_EXCLUDED: snprintf(out, n, "refused: the address is excluded (or not loopback in a test)"); break;
-    case EX_FAIL_HEADERS_TOO_BIG: snprintf(out, n, "response headers larger than the limit: cut"); break;
-    case EX_FAIL_BODY_TOO_BIG: snprintf(out, n, "response body larger than the read limit: cut"); break;
-    case EX_FAIL_TIMEOUT: snprintf(out, n, "no complete answer within %ld ms (%s)", tmo, curl_msg); break;
-    case EX_FAIL_ABORTED: snprintf(out, n, "connection closed without a response (%s)", curl_msg); break;
+    case EX_FAIL_EXCLUDED: snprintf(out, n, "%s: refused: the address is excluded (or not loopback in a test)", kind); break;
+    case EX_FAIL_HEADERS_TOO_BIG: snprintf(out, n, "%s: response headers larger than the limit: cut", kind); break;
+    case EX_FAIL_BODY_TOO_BIG: snprintf(out, n, "%s: response body larger than the read limit: cut", kind); break;
+    case EX_FAIL_TIMEOUT: snprintf(out, n, "%s: no complete answer within %ld ms (%s)", kind, tmo, curl_msg); break;
+    case EX_FAIL_ABORTED: snprintf(out, n, "%s: connection closed without a response (%s)", kind, curl_msg); break;
     case EX_FAIL_TLS_OLD:
-        snprintf(out, n, "TLS: the server offers only old protocol versions or ciphers (%s); --legacy-tls allows them",
+        snprintf(out, n, "%s: the server offers only old TLS versions or ciphers (%s); --legacy-tls allows them", kind,
                  curl_msg);
         break;
-    default: snprintf(out, n, "%s", curl_msg); break;
+    default: snprintf(out, n, "%s: %s", kind, curl_msg); break;
     }
 }
 

@@ -81,16 +81,17 @@ class Exchange2016Vulnerable(Persona):
         return 404, fe, ""
 
 
-class Exchange2019CuOnlyMitigated(Persona):
-    """2019 CU9 logon page only (samples 02-04), EOMT rule: the ProxyLogon cookie aborts the connection."""
-    name = "e2019-cu9-cuonly-mitigated"
+class Exchange2016CuOnlyMitigated(Persona):
+    """2016 CU19 logon page only (like samples 02-04: no X-OWA-Version), EOMT rule
+    (logs-and-builds.md §6.1): the ProxyLogon cookie aborts the connection."""
+    name = "e2016-cu19-cuonly-mitigated"
 
     def answer(self, path, headers):
         fe = {"X-FEServer": "EXCH02"}
         if "X-AnonResource-Backend" in headers.get("Cookie", ""):
             return "abort", {}, ""
         if path.startswith("/owa/auth/logon.aspx"):
-            return 200, {}, logon_page("15.2.858")
+            return 200, {}, logon_page("15.1.2176")
         if path == "/owa/":
             return 302, dict(fe, Location="/owa/auth/logon.aspx"), ""
         if path.startswith("/autodiscover/autodiscover.json"):
@@ -127,12 +128,14 @@ class EndlessHeaders(Persona):
         return "endless", {}, ""
 
 
-PERSONAS = [Exchange2016Vulnerable(), Exchange2019CuOnlyMitigated(), Nginx(), Decoy(), Tarpit(), EndlessHeaders()]
+PERSONAS = [Exchange2016Vulnerable(), Exchange2016CuOnlyMitigated(), Nginx(), Decoy(), Tarpit(), EndlessHeaders()]
 
 
 def make_handler(persona):
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        server_version = persona.server
+        sys_version = ""
 
         def log_message(self, *a):
             pass
@@ -161,7 +164,6 @@ def make_handler(persona):
                 return
             data = body.encode()
             self.send_response(status)
-            self.send_header("Server", persona.server)
             for k, v in hdrs.items():
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
