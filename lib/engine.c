@@ -363,7 +363,9 @@ static bool old_tls_error(const char *msg)
 static ex_fail classify(host *h, CURLcode rc, long status, const char *msg)
 {
     curl_off_t connect_us = 0;
+    long local_port = 0;
     curl_easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+    curl_easy_getinfo(h->easy, CURLINFO_LOCAL_PORT, &local_port);
     if (h->not_loopback || h->excluded_hit)
         return EX_FAIL_EXCLUDED;
     if (h->hdr_over)
@@ -375,7 +377,11 @@ static ex_fail classify(host *h, CURLcode rc, long status, const char *msg)
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY: return EX_FAIL_DNS;
     case CURLE_COULDNT_CONNECT: return EX_FAIL_REFUSED;
-    case CURLE_OPERATION_TIMEDOUT: return connect_us == 0 ? EX_FAIL_CONNECT_TIMEOUT : EX_FAIL_TIMEOUT;
+    case CURLE_OPERATION_TIMEDOUT:
+        /* curl's connect phase includes the TLS handshake: a server that accepts TCP and then stalls
+         * (a tarpit) is not helped by a retry; only a TCP connect that timed out is. A local port is
+         * known only once TCP connected (CONNECT_TIME stays 0 when the TLS handshake stalls). */
+        return (connect_us == 0 && local_port == 0) ? EX_FAIL_CONNECT_TIMEOUT : EX_FAIL_TIMEOUT;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_CERTPROBLEM:
@@ -403,7 +409,12 @@ static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_
     case EX_FAIL_EXCLUDED: snprintf(out, n, "%s: refused: the address is excluded (or not loopback in a test)", kind); break;
     case EX_FAIL_HEADERS_TOO_BIG: snprintf(out, n, "%s: response headers larger than the limit: cut", kind); break;
     case EX_FAIL_BODY_TOO_BIG: snprintf(out, n, "%s: response body larger than the read limit: cut", kind); break;
-    case EX_FAIL_TIMEOUT: snprintf(out, n, "%s: no complete answer within %ld ms (%s)", kind, tmo, curl_msg); break;
+    case EX_FAIL_TIMEOUT:
+        if (strstr(curl_msg, "SSL") || strstr(curl_msg, "Connection timed out"))
+            snprintf(out, n, "%s: connected, but the TLS handshake did not complete in time (%s)", kind, curl_msg);
+        else
+            snprintf(out, n, "%s: no complete answer within %ld ms (%s)", kind, tmo, curl_msg);
+        break;
     case EX_FAIL_ABORTED: snprintf(out, n, "%s: connection closed without a response (%s)", kind, curl_msg); break;
     case EX_FAIL_TLS_OLD:
         snprintf(out, n, "%s: the server offers only old TLS versions or ciphers (%s); --legacy-tls allows them", kind,

@@ -265,15 +265,81 @@ static void observe_exo(ex_fp *fp, const ex_http_response *r, bool *exo_here)
     }
 }
 
-/* A WAF or gateway in front (RD §4: F5 ASM TS01 cookie, sample 10). */
+static void set_waf(ex_fp *fp, const char *id, const char *name, const ex_http_response *r, const char *what,
+                    const char *value)
+{
+    if (fp->waf_id[0])
+        return;
+    ex_strlcpy(fp->waf_id, id, sizeof fp->waf_id);
+    ex_strlcpy(fp->waf, name, sizeof fp->waf);
+    note(fp->waf_evidence, sizeof fp->waf_evidence, r->endpoint, what, value);
+}
+
+/* A WAF or gateway in front: the F5 ASM "TS01" cookie (RD §4, sample 10); a
+ * zero-trust gateway that answers Autodiscover with JSON where Exchange
+ * answers XML or 401 (RD §6.6, feilian-agw). */
 static void observe_waf(ex_fp *fp, const ex_http_response *r)
 {
     char v[256];
     for (size_t i = 0; i < 32 && ex_http_header(r, "Set-Cookie", i, v, sizeof v) >= 0; i++)
-        if (strncmp(v, "TS01", 4) == 0 && !fp->waf[0]) {
-            ex_strlcpy(fp->waf, "F5 BIG-IP ASM", sizeof fp->waf);
-            note(fp->waf_evidence, sizeof fp->waf_evidence, r->endpoint, "Set-Cookie", v);
-        }
+        if (strncmp(v, "TS01", 4) == 0)
+            set_waf(fp, "f5-asm", "F5 BIG-IP ASM", r, "Set-Cookie", v);
+    if (r->endpoint && ex_strcasestr_n(r->endpoint, strlen(r->endpoint), "/autodiscover/autodiscover.xml") &&
+        r->status == 200 && ex_http_header(r, "Content-Type", 0, v, sizeof v) >= 0 &&
+        ex_strcasestr_n(v, strlen(v), "json"))
+        set_waf(fp, "ztna-gateway", "zero-trust gateway (Autodiscover answered with JSON)", r, "Content-Type", v);
+}
+
+/* "/owa/auth/logon.aspx" from "GET /owa/auth/logon.aspx?x" or from a Location URL. */
+static void path_of(const char *s, char *out, size_t n)
+{
+    const char *p = s;
+    if (strncmp(p, "GET ", 4) == 0)
+        p += 4;
+    const char *scheme = strstr(p, "://");
+    if (scheme && scheme < p + 8) {
+        p = strchr(scheme + 3, '/');
+        if (!p)
+            p = "/";
+    }
+    size_t l = strcspn(p, "? ");
+    l = l < n - 1 ? l : n - 1;
+    memcpy(out, p, l);
+    out[l] = '\0';
+}
+
+void ex_fp_redirect_path(const ex_http_response *r, char *out, size_t n)
+{
+    char loc[1024];
+    out[0] = '\0';
+    if (r->status < 300 || r->status >= 400 || ex_http_header(r, "Location", 0, loc, sizeof loc) <= 0)
+        return;
+    if (strstr(loc, "://")) { /* absolute: only a redirect to this same host (name or address) is followed */
+        char host[256];
+        location_host(loc, host, sizeof host);
+        if (!host[0])
+            return;
+    }
+    path_of(loc, out, n);
+    if (out[0] != '/')
+        out[0] = '\0';
+}
+
+/* Two paths redirecting to each other: a loop (never followed, but named). */
+static void observe_redirect(ex_fp *fp, const ex_http_response *r)
+{
+    char to[96], from[96];
+    ex_fp_redirect_path(r, to, sizeof to);
+    if (!to[0] || !r->endpoint)
+        return;
+    path_of(r->endpoint, from, sizeof from);
+    for (size_t i = 0; i < fp->nredirects; i++)
+        if (!strcmp(fp->redirects[i].from, to) && !strcmp(fp->redirects[i].to, from) && !fp->redirect_loop[0])
+            snprintf(fp->redirect_loop, sizeof fp->redirect_loop, "redirect loop: %s -> %s -> %s", from, to, from);
+    if (fp->nredirects < EX_ARRAY_LEN(fp->redirects)) {
+        ex_strlcpy(fp->redirects[fp->nredirects].from, from, sizeof fp->redirects[0].from);
+        ex_strlcpy(fp->redirects[fp->nredirects++].to, to, sizeof fp->redirects[0].to);
+    }
 }
 
 static void observe_versions(ex_fp *fp, const ex_http_response *r, bool exo_here)
@@ -325,12 +391,17 @@ static void observe_page(ex_fp *fp, const ex_http_response *r)
         }
     if (ex_http_body_ihas(r, "{57A118C6-2DA9-419d-BE9A-F92B0F9A418B}"))
         fp->fba_guid = true;
+    bool tmg = fp->fba_guid && !fp->owa_page && !fp->build[EX_SRC_X_OWA_VERSION].seen && !fp->fe_server[0];
+    if (tmg && !fp->tmg_page) {
+        fp->tmg_page = true;
+        set_waf(fp, "tmg", "Forefront TMG/ISA", r, "forms logon page", "FBA GUID without OWA markers");
+    }
 }
 
 void ex_fp_observe(ex_fp *fp, const ex_http_response *r)
 {
     char v[256];
-    if (r->status <= 0) {
+    if (r->status <= 0 || r->fail != EX_FAIL_NONE) {
         fp->failures++;
         fp->last_fail = r->fail;
         return;
@@ -351,6 +422,7 @@ void ex_fp_observe(ex_fp *fp, const ex_http_response *r)
     observe_waf(fp, r);
     observe_versions(fp, r, exo_here);
     observe_page(fp, r);
+    observe_redirect(fp, r);
 }
 
 void ex_fp_set_host(ex_fp *fp, const char *host_name)
@@ -365,22 +437,18 @@ void ex_fp_set_host(ex_fp *fp, const char *host_name)
 
 /* ---- conclusion --------------------------------------------------------------------------- */
 
+/* Only X-OWA-Version carries the installed build (see ex_fp_build_is_exact). */
 static const ex_build_signal *full_build(const ex_fp *fp, ex_build_source *src)
 {
-    static const ex_build_source order[] = {EX_SRC_X_OWA_VERSION, EX_SRC_SERVERAPP, EX_SRC_OWAVER};
-    for (size_t i = 0; i < EX_ARRAY_LEN(order); i++)
-        if (fp->build[order[i]].seen) {
-            *src = order[i];
-            return &fp->build[order[i]];
-        }
-    return NULL;
+    *src = EX_SRC_X_OWA_VERSION;
+    return fp->build[EX_SRC_X_OWA_VERSION].seen ? &fp->build[EX_SRC_X_OWA_VERSION] : NULL;
 }
 
 static bool onprem_signals(const ex_fp *fp)
 {
     ex_build_source s;
-    return fp->owa_page || fp->fe_server[0] || fp->exporttool || full_build(fp, &s) ||
-           (fp->build[EX_SRC_OWA_PATH].seen && fp->fba_guid);
+    return fp->owa_page || fp->fe_server[0] || fp->exporttool || full_build(fp, &s) || fp->build[EX_SRC_OWAVER].seen ||
+           fp->build[EX_SRC_SERVERAPP].seen || (fp->build[EX_SRC_OWA_PATH].seen && fp->fba_guid);
 }
 
 /* The product line (major.minor) of two signals must agree; a copy of a page
@@ -405,26 +473,36 @@ static void conclude_version(const ex_fp *fp, ex_fp_result *out)
 {
     ex_build_source src;
     const ex_build_signal *full = full_build(fp, &src);
-    const ex_build_signal *path = &fp->build[EX_SRC_OWA_PATH], *exp = &fp->build[EX_SRC_EXPORTTOOL];
+    const ex_build_signal *path = &fp->build[EX_SRC_OWA_PATH];
     if (full) {
         out->version = full->v;
         out->source = src;
         ex_strlcpy(out->version_evidence, full->evidence, sizeof out->version_evidence);
-    } else if (path->seen) {
+        out->have_version = true;
+        return;
+    }
+    if (path->seen) {
         /* CU only, except the 4-part paths of 2007/2010 (RD §1.1). */
         out->version = path->v;
         out->source = EX_SRC_OWA_PATH;
         ex_strlcpy(out->version_evidence, path->evidence, sizeof out->version_evidence);
-    } else if (exp->seen) {
-        /* RD §1.3: CU-RTM-like; whether security updates bump it is unverified, so only the CU is claimed. */
-        out->version = exp->v;
-        out->version.revision = -1;
-        out->source = EX_SRC_EXPORTTOOL;
-        snprintf(out->version_evidence, sizeof out->version_evidence, "%s (taken as CU only)", exp->evidence);
-    } else {
+        out->have_version = true;
         return;
     }
-    out->have_version = true;
+    /* Component builds (RD §1 V5/V6, §1.3, §6.9): the CU is all they prove. */
+    static const ex_build_source cu_only[] = {EX_SRC_OWAVER, EX_SRC_SERVERAPP, EX_SRC_EXPORTTOOL};
+    for (size_t i = 0; i < EX_ARRAY_LEN(cu_only); i++) {
+        const ex_build_signal *b = &fp->build[cu_only[i]];
+        if (!b->seen)
+            continue;
+        out->version = b->v;
+        out->version.revision = -1;
+        out->source = cu_only[i];
+        snprintf(out->version_evidence, sizeof out->version_evidence, "%s (a component build: taken as CU only)",
+                 b->evidence);
+        out->have_version = true;
+        return;
+    }
 }
 
 void ex_fp_conclude(const ex_fp *fp, ex_fp_result *out)
@@ -462,6 +540,16 @@ void ex_fp_conclude(const ex_fp *fp, ex_fp_result *out)
         conclude_version(fp, out);
         return;
     }
+    if (fp->tmg_page) {
+        /* RD §1.1: the FBA GUID without OWA markers and without X-OWA-Version is ISA/TMG's own logon page. */
+        snprintf(out->reason, sizeof out->reason,
+                 "a Forefront TMG/ISA forms logon page answers: what it publishes cannot be seen without logging in");
+        return;
+    }
+    if (fp->redirect_loop[0]) {
+        ex_strlcpy(out->reason, fp->redirect_loop, sizeof out->reason);
+        return;
+    }
     out->kind = EX_KIND_NONE;
     snprintf(out->reason, sizeof out->reason, "no Exchange marker%s%s", fp->server_header[0] ? "; Server: " : "",
              fp->server_header);
@@ -469,21 +557,27 @@ void ex_fp_conclude(const ex_fp *fp, ex_fp_result *out)
 
 bool ex_fp_build_is_exact(const ex_fp_result *r)
 {
-    return r->have_version && ex_version_has_revision(&r->version) && r->source != EX_SRC_EXPORTTOOL;
+    return r->have_version && ex_version_has_revision(&r->version);
 }
 
 /* ---- behavioural probes --------------------------------------------------------------------- */
 
+/* Exchange's own headers, or (on a host already shown to be Exchange, with
+ * nothing in front) the IIS that serves it: request-id and Server:
+ * Microsoft-IIS (RD §4). 401/403/407 prove nothing (RD §6.4). */
 bool ex_fp_clean_exchange_answer(const ex_fp *fp, const ex_http_response *r)
 {
     static const char *const exch[] = {"X-FEServer", "X-BEServer", "X-CalculatedBETarget", "X-OWA-Version",
                                        "X-DiagInfo", "X-ServerApplication"};
-    if (r->status <= 0 || r->status == 401 || r->status == 403 || r->status == 407 || fp->waf[0])
+    char v[128];
+    if (r->status <= 0 || r->fail != EX_FAIL_NONE || r->status == 401 || r->status == 403 || r->status == 407 ||
+        fp->waf_id[0])
         return false;
     for (size_t i = 0; i < EX_ARRAY_LEN(exch); i++)
         if (ex_http_header(r, exch[i], 0, NULL, 0) > 0)
             return true;
-    return false;
+    bool iis = ex_http_header(r, "Server", 0, v, sizeof v) >= 0 && ex_istarts_with(v, "Microsoft-IIS");
+    return onprem_signals(fp) && (iis || ex_http_header(r, "request-id", 0, NULL, 0) > 0);
 }
 
 static void evidence(char *ev, size_t n, const ex_http_response *r, const char *what)
@@ -500,11 +594,16 @@ ex_probe_state ex_fp_read_proxylogon(const ex_fp *fp, const ex_http_response *r,
         snprintf(ev, evlen, "%s -> X-CalculatedBETarget: %s", r->endpoint, w);
         return EX_PSTATE_POSITIVE;
     }
-    if (ex_fp_clean_exchange_answer(fp, r)) {
+    /* The trigger lives under /owa/: where OWA is not published, its 404 says nothing about the SSRF. */
+    bool owa_published = fp->owa_page || fp->build[EX_SRC_OWA_PATH].seen;
+    if (ex_fp_clean_exchange_answer(fp, r) && owa_published) {
         evidence(ev, evlen, r, "no X-CalculatedBETarget naming localhost");
         return EX_PSTATE_NEGATIVE;
     }
-    evidence(ev, evlen, r, r->status == 401 ? "401 proves nothing" : "answer not demonstrably from Exchange");
+    evidence(ev, evlen, r,
+             r->status == 401   ? "401 proves nothing"
+             : !owa_published ? "OWA is not published on this host: the probe cannot reach its code path"
+                              : "answer not demonstrably from Exchange");
     return EX_PSTATE_INCONCLUSIVE;
 }
 

@@ -31,9 +31,9 @@ typedef enum ex_build_source {
     EX_SRC_NONE = 0,
     EX_SRC_OWA_PATH,      /* logon page asset path: CU only (RD §1.1), 4 parts on 2007/2010 */
     EX_SRC_EXPORTTOOL,    /* ECP export-tool manifest: CU-RTM-like (RD §1.3) */
-    EX_SRC_OWAVER,        /* owaVer= of an errorfe redirect (RD §1, V5) */
-    EX_SRC_SERVERAPP,     /* X-ServerApplication (RD §1, V6) */
-    EX_SRC_X_OWA_VERSION, /* X-OWA-Version header (RD §1.2) */
+    EX_SRC_OWAVER,        /* owaVer= of an errorfe redirect: a component build (RD §1 V5, §6.9) */
+    EX_SRC_SERVERAPP,     /* X-ServerApplication: the same component build (RD §1 V6, sample 06) */
+    EX_SRC_X_OWA_VERSION, /* X-OWA-Version header: the installed build (RD §1.2) */
     EX_SRC_COUNT
 } ex_build_source;
 const char *ex_build_source_name(ex_build_source s);
@@ -122,9 +122,17 @@ typedef struct ex_fp {
     bool exo_redirect;    /* redirect to login.microsoftonline.com / outlook.office365.com */
     char inconsistency[EX_FP_EVIDENCE];
     /* a WAF / reverse proxy / gateway in front */
-    char waf[64];
+    char waf_id[24];      /* "f5-asm", "ztna-gateway", "tmg" */
+    char waf[64];         /* its readable name */
     char waf_evidence[EX_FP_EVIDENCE];
     char server_header[64]; /* first Server: value seen */
+    bool tmg_page;        /* an ISA/TMG forms logon page (FBA GUID without OWA markers) */
+    /* same-host redirects seen, to name a loop */
+    struct {
+        char from[96], to[96];
+    } redirects[4];
+    size_t nredirects;
+    char redirect_loop[EX_FP_EVIDENCE];
     /* build signals */
     ex_build_signal build[EX_SRC_COUNT];
     bool exo_version_seen; /* an X-OWA-Version that came with Exchange Online markers */
@@ -141,8 +149,11 @@ void ex_fp_init(ex_fp *fp);
 /* The target's host name (NULL for an address) and the certificate decide
  * whether Exchange Online markers are genuine. Call after the certificate. */
 void ex_fp_set_host(ex_fp *fp, const char *host_name);
-/* Learn from one response (any endpoint). */
+/* Learn from one response (any endpoint). A response cut by a failure
+ * (reset, bad chunking, oversized) only counts as a failure. */
 void ex_fp_observe(ex_fp *fp, const ex_http_response *r);
+/* The same-host path a redirect of this response points to ("" when none). */
+void ex_fp_redirect_path(const ex_http_response *r, char *out, size_t n);
 
 /* The conclusion. */
 typedef struct ex_fp_result {
@@ -155,9 +166,11 @@ typedef struct ex_fp_result {
 } ex_fp_result;
 void ex_fp_conclude(const ex_fp *fp, ex_fp_result *out);
 
-/* Is the build certain enough that a probe for this CVE adds nothing? Used
- * by the probe plan; true when the build is exact (four parts from a full
- * build signal). */
+/* Is the build exact (X-OWA-Version, or the four-part path of 2007/2010)?
+ * owaVer=, X-ServerApplication and the export-tool manifest carry component
+ * builds that sit at or below the CU's release build (sample 05/06 show
+ * 15.2.858.2 on a CU9 whose first build is 15.2.858.5), so they name the CU
+ * only, unless they equal X-OWA-Version. */
 bool ex_fp_build_is_exact(const ex_fp_result *r);
 
 /* Readings of the behavioural probes (RD §2). Each takes the response to

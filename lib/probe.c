@@ -10,6 +10,7 @@
 enum step {
     ST_LOGON = 0,
     ST_OWA,
+    ST_FOLLOW,     /* one same-host redirect of /owa/ (RD §7.1) */
     ST_VERSION,    /* the version endpoints, in order (version_idx) */
     ST_EXPORTTOOL,
     ST_PL,         /* ProxyLogon trigger */
@@ -24,9 +25,11 @@ enum step {
     ST_DONE,
 };
 
-/* RD §1.2 / §7.2: endpoints that usually carry X-OWA-Version. */
-static const char *const version_paths[] = {"/owa/service", "/EWS/Exchange.asmx", "/Microsoft-Server-ActiveSync",
-                                            "/autodiscover/autodiscover.xml"};
+/* RD §1.2 / §7.2: endpoints that usually carry X-OWA-Version. The first is
+ * always asked: it also shows Exchange when OWA is not published (X-FEServer)
+ * and a gateway that answers it with JSON (RD §6.6). */
+static const char *const version_paths[] = {"/autodiscover/autodiscover.xml", "/owa/service", "/EWS/Exchange.asmx",
+                                            "/Microsoft-Server-ActiveSync"};
 
 /* RD §2.1: the Microsoft NSE's cookie. */
 #define PL_PATH "/owa/auth/x.js"
@@ -96,6 +99,7 @@ bool ex_plan_next(ex_plan *p, ex_http_request *r)
     switch (p->step) {
     case ST_LOGON: set_req(p, r, "/owa/auth/logon.aspx", big); break;
     case ST_OWA: set_req(p, r, "/owa/", SMALL_BODY); break;
+    case ST_FOLLOW: set_req(p, r, p->follow, big); break;
     case ST_VERSION: set_req(p, r, version_paths[p->version_idx], SMALL_BODY); break;
     case ST_EXPORTTOOL:
         set_req(p, r, "/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application", big);
@@ -136,6 +140,8 @@ static bool fatal(ex_fail f)
     case EX_FAIL_TLS_OLD:
     case EX_FAIL_TIMEOUT:
     case EX_FAIL_HEADERS_TOO_BIG:
+    case EX_FAIL_BODY_TOO_BIG:
+    case EX_FAIL_PROTOCOL:
     case EX_FAIL_EXCLUDED:
     case EX_FAIL_HOST_TIMEOUT: return true;
     default: return false;
@@ -191,6 +197,9 @@ static int next_from(ex_plan *p, int step)
         return p->o.ntlm ? ST_NTLM_RPC : ST_DONE;
     case ST_VERSION:
         ex_fp_conclude(&p->fp, &res);
+        /* the first version endpoint is asked of every host that is not plainly something else */
+        if (p->version_idx == 0)
+            return (res.kind == EX_KIND_ONLINE || res.kind == EX_KIND_DECOY || p->fp.tmg_page) ? ST_DONE : ST_VERSION;
         if (res.kind != EX_KIND_ONPREM)
             return ST_DONE;
         if (!ex_fp_build_is_exact(&res) && p->version_idx < (int)EX_ARRAY_LEN(version_paths))
@@ -283,11 +292,34 @@ static int on_ntlm(ex_plan *p, const ex_http_response *r)
     return p->step == ST_NTLM_RPC && !fatal(r->fail) ? ST_NTLM_EWS : ST_DONE;
 }
 
+/* /owa/ redirected to another page of this host (not the logon page already read): read it once. */
+static bool want_follow(ex_plan *p, const ex_http_response *r)
+{
+    char to[sizeof p->follow];
+    ex_fp_redirect_path(r, to, sizeof to);
+    if (!to[0] || !strncmp(to, "/owa/auth/logon.aspx", 20) || !strcmp(to, "/owa/") || !strcmp(to, "/owa"))
+        return false;
+    char loc[sizeof p->follow];
+    ex_http_header(r, "Location", 0, loc, sizeof loc);
+    const char *rel = strstr(loc, "://") ? strchr(strstr(loc, "://") + 3, '/') : loc;
+    ex_strlcpy(p->follow, rel && rel[0] == '/' ? rel : to, sizeof p->follow);
+    return true;
+}
+
 static int on_early(ex_plan *p, const ex_http_response *r)
 {
     if (p->step == ST_LOGON)
-        return (r->status <= 0 && fatal(r->fail)) ? ST_DONE : ST_OWA;
-    if (p->step == ST_OWA)
+        return (r->status <= 0 && fatal(r->fail)) || fatal(r->fail) ? ST_DONE : ST_OWA;
+    if (p->step == ST_OWA) {
+        if (fatal(r->fail))
+            return ST_DONE;
+        ex_fp_result res;
+        ex_fp_conclude(&p->fp, &res);
+        if (res.kind == EX_KIND_ONLINE || res.kind == EX_KIND_DECOY)
+            return ST_DONE;
+        return want_follow(p, r) ? ST_FOLLOW : next_from(p, ST_VERSION);
+    }
+    if (p->step == ST_FOLLOW)
         return fatal(r->fail) ? ST_DONE : next_from(p, ST_VERSION);
     if (p->step == ST_VERSION) {
         p->version_idx++;
@@ -303,6 +335,10 @@ void ex_plan_response(ex_plan *p, const ex_http_response *r)
     if (rr.status <= 0 || rr.fail != EX_FAIL_NONE)
         add_error(p, p->current, rr.error && rr.error[0] ? rr.error : ex_fail_name(rr.fail));
     ex_fp_observe(&p->fp, &rr);
+    if (p->fp.redirect_loop[0] && !p->loop_reported) {
+        p->loop_reported = true;
+        add_error(p, p->current, p->fp.redirect_loop);
+    }
     int n;
     switch (p->step) {
     case ST_PL: n = on_trigger(p, EX_PROBE_PROXYLOGON, &rr, ST_PL_BASE, -1); break;

@@ -3,9 +3,11 @@
  * lib/fingerprint, and stops as soon as the answer is certain:
  *
  *   1. GET /owa/auth/logon.aspx      Exchange or not, CU from the asset path
- *   2. GET /owa/                     X-FEServer, X-OWA-Version, Microsoft 365 redirect
- *   3. until a full build is seen:   /owa/service, /EWS/Exchange.asmx,
- *                                    /Microsoft-Server-ActiveSync, /autodiscover/autodiscover.xml
+ *   2. GET /owa/                     X-FEServer, X-OWA-Version, Microsoft 365 redirect;
+ *                                    a redirect elsewhere on the host is read once (TMG/ISA)
+ *   3. GET /autodiscover/autodiscover.xml (always: Exchange without OWA, gateways),
+ *      then until a full build is seen: /owa/service, /EWS/Exchange.asmx,
+ *                                    /Microsoft-Server-ActiveSync
  *   4. no build at all:              the ECP export-tool manifest
  *   5. active (unless --no-active), each only when the build cannot settle its CVE:
  *      ProxyLogon cookie, ProxyShell autodiscover.json (owa, then mapi/nspi),
@@ -13,7 +15,7 @@
  *      request without the trigger
  *   6. NTLM type-1 on /rpc/ (then /EWS/Exchange.asmx) for names and the Windows build
  *
- * Non-Exchange hosts cost two requests; an unreachable or stalling host stops
+ * Non-Exchange hosts cost three requests; an unreachable or stalling host stops
  * at the first failure. Pure: no I/O; docs/probes.md documents every request. */
 #ifndef EXAUDIT_PROBE_H
 #define EXAUDIT_PROBE_H
@@ -51,6 +53,8 @@ typedef struct ex_plan {
     unsigned requests;
     char host_name[256]; /* "" for an address target */
     char current[128];   /* endpoint text of the request in flight */
+    char follow[256];    /* the redirect of /owa/ to read once */
+    bool loop_reported;
 } ex_plan;
 
 void ex_plan_init(ex_plan *p, const ex_plan_opts *o, const char *host_name);

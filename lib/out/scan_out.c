@@ -191,7 +191,8 @@ json_t *ex_scan_json(const ex_scan_host *h)
     json_object_set_new(o, "signals", signals_json(fp));
     json_t *waf = json_null();
     if (fp->waf[0])
-        waf = json_pack("{s:o, s:o}", "name", ex_json_text(fp->waf), "evidence", ex_json_text(fp->waf_evidence));
+        waf = json_pack("{s:s, s:o, s:o}", "id", fp->waf_id, "name", ex_json_text(fp->waf), "evidence",
+                        ex_json_text(fp->waf_evidence));
     json_object_set_new(o, "waf", waf ? waf : json_null());
     json_object_set_new(o, "server", text_or_null(fp->server_header));
     json_object_set_new(o, "fe_server", text_or_null(fp->fe_server));

@@ -187,6 +187,17 @@ def main():
         port = srv.server_address[1]
         servers.append(srv)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
+    # 127.77.0.8: a TLS tarpit, TCP accepted and never a byte of TLS (curl's connect phase stalls).
+    stall = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    stall.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    stall.bind(("127.77.0.8", port))
+    stall.listen(16)
+    held = []
+    def hold():
+        while True:
+            c, _ = stall.accept()
+            held.append(c)
+    threading.Thread(target=hold, daemon=True).start()
     with open(portfile + ".tmp", "w") as f:
         f.write("%d\n" % port)
     import os

@@ -59,6 +59,13 @@ expect_contains "tarpit ends with a clear error" "$(jq_py "$TMP/all.jsonl" 'r["1
 expect_contains "endless headers end with a clear error" "$(jq_py "$TMP/all.jsonl" 'r["127.77.0.6"]["errors"]')" "headers larger than the limit"
 expect_contains "nothing listening: refused" "$(jq_py "$TMP/all.jsonl" 'r["127.77.0.7"]["errors"]')" "refused"
 
+# Regression: a TLS handshake that stalls after TCP connected is a tarpit, not a connect timeout: no retry.
+run "${SCAN[@]}" --json -q --retries 3 127.77.0.8
+expect_eq "a stalled TLS handshake is not retried" \
+    "$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["exchange"], d["timings"]["retries"], d["timings"]["requests"])' <<<"$OUT")" \
+    "unknown 0 1"
+expect_contains "a stalled TLS handshake is named" "$OUT" "the TLS handshake did not complete"
+
 run "${SCAN[@]}" --json -q --no-active 127.77.0.1 127.77.0.2
 echo "$OUT" >"$TMP/passive.jsonl"
 expect_eq "--no-active: probes not run" \

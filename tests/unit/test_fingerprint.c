@@ -169,13 +169,15 @@ TEST(redirect_to_microsoft_365_is_online)
 
 TEST(tmg_page_alone_is_not_exchange)
 {
-    /* RD §1.1: the FBA GUID is shared with Forefront TMG/ISA; without OWA markers it proves nothing. */
+    /* RD §1.1: the FBA GUID is shared with Forefront TMG/ISA; without OWA markers it is not Exchange's page
+     * (what the gateway publishes stays unknown). */
     ex_fp fp;
     ex_fp_init(&fp);
     ex_http_response r = resp("GET /owa/auth/logon.aspx", 200, "Server: Microsoft-IIS/7.5\r\n",
                               "<html><!-- {57A118C6-2DA9-419d-BE9A-F92B0F9A418B} --><form action=\"/CookieAuth.dll?Logon\">");
     ex_fp_observe(&fp, &r);
-    CHECK_INT(conclude(&fp).kind, EX_KIND_NONE);
+    CHECK_INT(conclude(&fp).kind, EX_KIND_UNKNOWN_HOST);
+    CHECK(!conclude(&fp).have_version);
 }
 
 TEST(conflicting_products_are_a_decoy)
@@ -207,6 +209,8 @@ TEST(proxylogon_readings)
     ex_fp fp;
     ex_fp_init(&fp);
     char ev[EX_FP_EVIDENCE];
+    ex_http_response logon = resp("GET /owa/auth/logon.aspx", 200, "", LOGON_2019_CU9);
+    ex_fp_observe(&fp, &logon);
     /* RD §2.1, final MS NSE: X-CalculatedBETarget naming localhost, any status */
     ex_http_response pos = resp("GET /owa/auth/x.js", 500, "X-CalculatedBETarget: localhost\r\nX-FEServer: EXCH01\r\n", "");
     CHECK_INT(ex_fp_read_proxylogon(&fp, &pos, ev, sizeof ev), EX_PSTATE_POSITIVE);
@@ -220,7 +224,7 @@ TEST(proxylogon_readings)
     ex_http_response u401 = resp("GET /owa/auth/x.js", 401, "X-FEServer: EXCH01\r\n", "");
     CHECK_INT(ex_fp_read_proxylogon(&fp, &u401, ev, sizeof ev), EX_PSTATE_INCONCLUSIVE);
     /* behind a WAF nothing clean comes from Exchange */
-    ex_strlcpy(fp.waf, "F5 BIG-IP ASM", sizeof fp.waf);
+    ex_strlcpy(fp.waf_id, "f5-asm", sizeof fp.waf_id);
     CHECK_INT(ex_fp_read_proxylogon(&fp, &neg, ev, sizeof ev), EX_PSTATE_INCONCLUSIVE);
 }
 
@@ -248,10 +252,89 @@ TEST(proxyshell_readings)
     ex_fp_observe(&fp, &s06);
     CHECK(fp.build[EX_SRC_SERVERAPP].seen);
     CHECK_INT(fp.build[EX_SRC_SERVERAPP].v.build, 858);
+    /* Regression (lab): 15.2.858.2 is below CU9's first build 15.2.858.5 (RD §6.9: a component build),
+     * so owaVer and X-ServerApplication name the CU only. */
+    ex_fp_result res;
+    ex_fp_conclude(&fp, &res);
+    CHECK_INT(res.kind, EX_KIND_ONPREM);
+    CHECK(res.have_version);
+    CHECK_INT(res.version.revision, -1);
+    CHECK(!ex_fp_build_is_exact(&res));
+    CHECK_CONTAINS(res.version_evidence, "taken as CU only");
     ex_http_response s401 = resp("GET /autodiscover/autodiscover.json?@test.com/owa/", 401, "X-FEServer: EXCH01\r\n", "");
     CHECK_INT(ex_fp_read_proxyshell(&fp, &s401, ev, sizeof ev), EX_PSTATE_INCONCLUSIVE);
     ex_http_response s400 = resp("GET /autodiscover/autodiscover.json?@test.com/owa/", 400, "X-FEServer: EXCH01\r\n", "");
     CHECK_INT(ex_fp_read_proxyshell(&fp, &s400, ev, sizeof ev), EX_PSTATE_NEGATIVE);
+}
+
+TEST(proxylogon_404_needs_published_owa)
+{
+    /* Regression (lab): a patched server answers the trigger with the IIS 404 of the OWA vdir (request-id,
+     * RD §4). That is negative where OWA is published, and says nothing where it is not. */
+    char ev[EX_FP_EVIDENCE];
+    ex_http_response iis404 = resp("GET /owa/auth/x.js", 404, "Server: Microsoft-IIS/10.0\r\nrequest-id: 7f2c\r\n", "");
+    ex_fp hidden;
+    ex_fp_init(&hidden);
+    ex_http_response ews = resp("GET /EWS/Exchange.asmx", 401, "X-FEServer: EXSRV08\r\n", "");
+    ex_fp_observe(&hidden, &ews);
+    CHECK_INT(ex_fp_read_proxylogon(&hidden, &iis404, ev, sizeof ev), EX_PSTATE_INCONCLUSIVE);
+    CHECK_CONTAINS(ev, "OWA is not published");
+    ex_fp published;
+    ex_fp_init(&published);
+    ex_http_response logon = resp("GET /owa/auth/logon.aspx", 200, "", LOGON_2019_CU9);
+    ex_fp_observe(&published, &logon);
+    CHECK_INT(ex_fp_read_proxylogon(&published, &iis404, ev, sizeof ev), EX_PSTATE_NEGATIVE);
+}
+
+TEST(cut_responses_do_not_classify)
+{
+    /* Regression (lab): a logon page cut by a reset carries the OWA marker, yet nothing was answered. */
+    ex_fp fp;
+    ex_fp_init(&fp);
+    ex_http_response r = resp("GET /owa/auth/logon.aspx", 200, "Server: Microsoft-IIS/10.0\r\n", LOGON_2019_CU9);
+    r.fail = EX_FAIL_PROTOCOL;
+    ex_fp_observe(&fp, &r);
+    CHECK_INT(conclude(&fp).kind, EX_KIND_UNKNOWN_HOST);
+}
+
+TEST(tmg_logon_page_is_unknown_and_named)
+{
+    /* RD §1.1: the FBA GUID without OWA markers and without X-OWA-Version is ISA/TMG's page. */
+    ex_fp fp;
+    ex_fp_init(&fp);
+    ex_http_response r = resp("GET /CookieAuth.dll?GetLogon?curl=Z2FowaZ2F&reason=0&formdir=3", 200, "",
+                              "<!-- {57A118C6-2DA9-419d-BE9A-F92B0F9A418B} --><title>Outlook Web App</title>"
+                              "<form action=\"/CookieAuth.dll?Logon\" method=\"POST\">");
+    ex_fp_observe(&fp, &r);
+    ex_fp_result res = conclude(&fp);
+    CHECK_INT(res.kind, EX_KIND_UNKNOWN_HOST);
+    CHECK_STR(fp.waf_id, "tmg");
+}
+
+TEST(redirect_loop_is_named)
+{
+    ex_fp fp;
+    ex_fp_init(&fp);
+    ex_http_response a = resp("GET /owa/auth/logon.aspx", 302, "Location: https://192.0.2.7/owa/\r\n", "");
+    ex_http_response b = resp("GET /owa/", 302, "Location: https://192.0.2.7/owa/auth/logon.aspx?url=x&reason=0\r\n", "");
+    ex_fp_observe(&fp, &a);
+    ex_fp_observe(&fp, &b);
+    ex_fp_result res = conclude(&fp);
+    CHECK_INT(res.kind, EX_KIND_UNKNOWN_HOST);
+    CHECK_CONTAINS(res.reason, "redirect loop: /owa/ -> /owa/auth/logon.aspx -> /owa/");
+}
+
+TEST(gateway_answering_autodiscover_with_json)
+{
+    /* RD §6.6: a feilian-agw ZTNA gateway answers /autodiscover/autodiscover.xml with JSON. */
+    ex_fp fp;
+    ex_fp_init(&fp);
+    ex_http_response r = resp("GET /autodiscover/autodiscover.xml", 200,
+                              "Content-Type: application/json\r\nX-FEServer: EX05\r\n", "{}");
+    ex_fp_observe(&fp, &r);
+    CHECK_STR(fp.waf_id, "ztna-gateway");
+    ex_http_response n = resp("GET /owa/auth/x.js", 404, "X-FEServer: EX05\r\n", "");
+    CHECK(!ex_fp_clean_exchange_answer(&fp, &n)); /* answers behind a gateway are not Exchange's own */
 }
 
 TEST(abort_only_on_the_trigger_is_mitigation)
@@ -274,6 +357,7 @@ TEST(f5_cookie_names_the_waf)
                               "Set-Cookie: TS01a2b3c4=01abcdef; Path=/\r\nX-OWA-Version: 15.2.1544.11\r\n", "");
     ex_fp_observe(&fp, &r);
     CHECK_STR(fp.waf, "F5 BIG-IP ASM");
+    CHECK_STR(fp.waf_id, "f5-asm");
     CHECK_CONTAINS(fp.waf_evidence, "TS01a2b3c4");
 }
 

@@ -64,16 +64,50 @@ static void start(ex_plan *p, bool active)
 static const char LOGON_2016_CU19[] =
     "<!-- OwaPage = ASP.auth_logon_aspx --><link href=\"/owa/auth/15.1.2176/themes/resources/favicon.ico\">";
 
-TEST(not_exchange_costs_two_requests)
+TEST(not_exchange_costs_three_requests)
 {
     ex_plan p;
     run_log log;
     start(&p, true);
     answer script[] = {{"/", NULL, 404, 0, "Server: nginx/1.22.1\r\n", "<html>nginx</html>"}, {0}};
     run_plan(&p, script, &log);
-    CHECK_INT(log.n, 2);
+    CHECK_INT(log.n, 3);
     CHECK_STR(log.paths[0], "/owa/auth/logon.aspx");
     CHECK_STR(log.paths[1], "/owa/");
+    CHECK_STR(log.paths[2], "/autodiscover/autodiscover.xml");
+}
+
+TEST(exchange_without_owa_is_found_on_autodiscover)
+{
+    /* Regression (lab): OWA not published; Autodiscover and EWS still answer with X-FEServer (RD §4). */
+    ex_plan p;
+    run_log log;
+    start(&p, true);
+    answer script[] = {{"/owa", NULL, 404, 0, "Server: Microsoft-IIS/8.5\r\n", "404"},
+                       {"/autodiscover/autodiscover.xml", NULL, 401, 0, "X-FEServer: EXSRV08\r\n", ""},
+                       {"/", NULL, 401, 0, "X-FEServer: EXSRV08\r\n", ""},
+                       {0}};
+    run_plan(&p, script, &log);
+    CHECK_STR(log.paths[2], "/autodiscover/autodiscover.xml");
+    ex_fp_result res;
+    ex_fp_conclude(&p.fp, &res);
+    CHECK_INT(res.kind, EX_KIND_ONPREM);
+    CHECK(log.n > 4);
+}
+
+TEST(owa_redirect_elsewhere_is_read_once)
+{
+    /* TMG/ISA in front: /owa/ redirects to its forms page (RD §1.1: FBA GUID without OWA markers). */
+    ex_plan p;
+    run_log log;
+    start(&p, true);
+    answer script[] = {{"/owa/", NULL, 302, 0, "Location: https://192.0.2.7/CookieAuth.dll?GetLogon?curl=Z2FowaZ2F\r\n", ""},
+                       {"/CookieAuth.dll", NULL, 200, 0, "", "<!-- {57A118C6-2DA9-419d-BE9A-F92B0F9A418B} --><form>"},
+                       {0}};
+    run_plan(&p, script, &log);
+    CHECK_INT(log.n, 3);
+    CHECK_STR(log.paths[2], "/CookieAuth.dll?GetLogon?curl=Z2FowaZ2F");
+    CHECK(p.fp.tmg_page);
 }
 
 TEST(unreachable_stops_at_once)
@@ -100,9 +134,10 @@ TEST(exact_patched_build_needs_no_probe)
         {"/rpc/", NULL, 401, 0, "WWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n", ""},
         {0}};
     run_plan(&p, script, &log);
-    CHECK_INT(log.n, 4);
-    CHECK_STR(log.paths[2], "/rpc/");
-    CHECK_STR(log.paths[3], "/EWS/Exchange.asmx");
+    CHECK_INT(log.n, 5);
+    CHECK_STR(log.paths[2], "/autodiscover/autodiscover.xml");
+    CHECK_STR(log.paths[3], "/rpc/");
+    CHECK_STR(log.paths[4], "/EWS/Exchange.asmx");
     for (int i = 0; i < EX_PROBE_COUNT; i++) {
         CHECK_INT(p.fp.probes[i].state, EX_PSTATE_NOT_RUN);
         CHECK_STR(p.fp.probes[i].why_skipped, "the build is patched for it");
@@ -122,8 +157,8 @@ TEST(cu_only_host_walks_the_version_endpoints_then_probes)
                        {"/", NULL, 404, 0, "X-FEServer: EX1\r\n", ""},
                        {0}};
     run_plan(&p, script, &log);
-    const char *want[] = {"/owa/auth/logon.aspx", "/owa/", "/owa/service", "/EWS/Exchange.asmx",
-                          "/Microsoft-Server-ActiveSync", "/autodiscover/autodiscover.xml", "/owa/auth/x.js"};
+    const char *want[] = {"/owa/auth/logon.aspx", "/owa/", "/autodiscover/autodiscover.xml", "/owa/service",
+                          "/EWS/Exchange.asmx", "/Microsoft-Server-ActiveSync", "/owa/auth/x.js"};
     for (size_t i = 0; i < EX_ARRAY_LEN(want); i++)
         CHECK_STR(log.paths[i], want[i]);
     CHECK_INT(p.fp.probes[EX_PROBE_PROXYLOGON].state, EX_PSTATE_POSITIVE);
