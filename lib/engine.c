@@ -18,7 +18,6 @@
 
 #include "util.h"
 
-#define CERT_MAX 16384
 #define TICK_MS 250
 
 static volatile sig_atomic_t stop_level;
@@ -58,7 +57,7 @@ typedef struct host {
     bool hdr_over, body_over, excluded_hit, not_loopback, cert_done;
     int retries_left;
     int64_t deadline;
-    unsigned char *cert;
+    X509 *cert;
     ex_conn_info ci;
     char errbuf[CURL_ERROR_SIZE];
     struct host *prev, *next; /* hosts in flight */
@@ -147,17 +146,8 @@ static void take_tls(host *h)
     const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
     if (c)
         ex_strlcpy(h->ci.cipher, SSL_CIPHER_get_name(c), sizeof h->ci.cipher);
-    X509 *x = SSL_get1_peer_certificate(ssl);
-    if (!x)
-        return;
-    int n = i2d_X509(x, NULL);
-    if (n > 0 && n <= CERT_MAX && (h->cert = malloc((size_t)n))) {
-        unsigned char *p = h->cert;
-        i2d_X509(x, &p);
-        h->ci.cert_der = h->cert;
-        h->ci.cert_len = (size_t)n;
-    }
-    X509_free(x);
+    h->cert = SSL_get1_peer_certificate(ssl); /* a reference, freed with the host */
+    h->ci.cert_x509 = h->cert;
 }
 
 static size_t header_cb(char *data, size_t size, size_t n, void *userp)
@@ -231,11 +221,16 @@ static void set_common(engine *e, host *h)
     curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, h);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    /* Nothing is verified, so no CA store is loaded: parsing it for every connection would cost more than
+     * the handshake itself. */
+    curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+    curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 16384L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 5L); /* idle connections of finished hosts go soon */
     if (o->proxy)
         curl_easy_setopt(c, CURLOPT_PROXY, o->proxy);
     else
@@ -285,7 +280,7 @@ static void free_host(host *h)
     curl_slist_free_all(h->hdrs);
     ex_buf_free(&h->hbuf);
     ex_buf_free(&h->bbuf);
-    free(h->cert);
+    X509_free(h->cert);
     free(h);
 }
 
@@ -426,8 +421,10 @@ static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_
 
 static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
 {
-    long status = 0, httpv = 0;
+    long status = 0, httpv = 0, nconn = 0;
     char *ip = NULL;
+    if (curl_easy_getinfo(h->easy, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
+        h->ci.connections += (unsigned)nconn;
     curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(h->easy, CURLINFO_HTTP_VERSION, &httpv);
     if (curl_easy_getinfo(h->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && ip[0] && !h->ci.ip[0])
@@ -592,8 +589,10 @@ int ex_engine_run(const ex_engine_opts *o, const ex_engine_ops *ops, void *user,
     curl_multi_setopt(e.multi, CURLMOPT_SOCKETDATA, &e);
     curl_multi_setopt(e.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(e.multi, CURLMOPT_TIMERDATA, &e);
-    /* Idle connections of finished hosts are useless: keep the cache near the concurrency. */
-    curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)(o->concurrency / 2 > 64 ? o->concurrency / 2 : 64));
+    /* The cache counts connections in use too: below the concurrency, every connection handed back between
+     * two requests of a host would be closed at once, and keep-alive would be lost. Room for one idle
+     * connection per host in flight plus one of a host just finished (2 fds per host, as budgeted). */
+    curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)o->concurrency * 2 + 16);
     loop(&e);
     if (e.ops->tick) {
         e.st.elapsed_ms = mono_ms() - e.t0;

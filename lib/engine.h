@@ -7,7 +7,7 @@
  * hosts per second (--rate), connect / request / per-host time budgets, and
  * bounded header and body sizes enforced in curl's callbacks. Only a connect
  * timeout is retried. Certificates are not verified (a scanner reports them);
- * the first one seen per host is handed over as DER. */
+ * the first one seen per host is handed over as OpenSSL decoded it. */
 #ifndef EXAUDIT_ENGINE_H
 #define EXAUDIT_ENGINE_H
 
@@ -41,13 +41,13 @@ void ex_engine_default_opts(ex_engine_opts *o);
 /* What is known about the connection(s) of one host. */
 typedef struct ex_conn_info {
     char ip[48];
-    const unsigned char *cert_der; /* first certificate seen, valid during callbacks */
-    size_t cert_len;
+    const void *cert_x509; /* first certificate seen (OpenSSL X509), valid during callbacks */
     char tls_version[16];
     char cipher[64];
     int http_version; /* 1, 2, or 0 when no response */
     unsigned requests;
     unsigned retries;
+    unsigned connections; /* new connections opened (TLS handshakes) */
     int64_t started_ms;   /* wall clock, ms since the epoch */
     int64_t elapsed_ms;
 } ex_conn_info;

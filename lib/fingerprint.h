@@ -70,6 +70,8 @@ typedef struct ex_cert_info {
 } ex_cert_info;
 
 int ex_cert_parse(const uint8_t *der, size_t len, ex_cert_info *out);
+/* The same from an OpenSSL X509 the TLS stack has already decoded (no second parse). */
+int ex_cert_from_x509(const void *x509, ex_cert_info *out);
 /* Parse a WWW-Authenticate value "NTLM <base64>" / "Negotiate <base64>". 0 or -1. */
 int ex_ntlm_parse_header(const char *value, ex_ntlm_info *out);
 /* Parse a raw type-2 message. 0 or -1. */

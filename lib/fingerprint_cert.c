@@ -73,13 +73,10 @@ static void sans(X509 *x, ex_cert_info *o)
     GENERAL_NAMES_free(g);
 }
 
-int ex_cert_parse(const uint8_t *der, size_t len, ex_cert_info *o)
+int ex_cert_from_x509(const void *x509, ex_cert_info *o)
 {
+    X509 *x = (X509 *)x509;
     *o = (ex_cert_info){0};
-    if (!der || len == 0 || len > (1u << 20))
-        return -1;
-    const unsigned char *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)len);
     if (!x)
         return -1;
     name_line(X509_get_subject_name(x), o->subject, sizeof o->subject);
@@ -94,7 +91,20 @@ int ex_cert_parse(const uint8_t *der, size_t len, ex_cert_info *o)
     if (X509_digest(x, EVP_sha256(), md, &mdl) == 1)
         for (unsigned i = 0; i < mdl && i < 32; i++)
             snprintf(o->sha256 + 2 * i, 3, "%02x", md[i]);
-    X509_free(x);
     o->seen = true;
     return 0;
+}
+
+int ex_cert_parse(const uint8_t *der, size_t len, ex_cert_info *o)
+{
+    *o = (ex_cert_info){0};
+    if (!der || len == 0 || len > (1u << 20))
+        return -1;
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (!x)
+        return -1;
+    int r = ex_cert_from_x509(x, o);
+    X509_free(x);
+    return r;
 }

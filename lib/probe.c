@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "targets.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -79,10 +80,11 @@ void ex_plan_abort(ex_plan *p, ex_fail why, const char *text)
     p->step = ST_DONE;
 }
 
-void ex_plan_certificate(ex_plan *p, const unsigned char *der, size_t len)
+void ex_plan_certificate(ex_plan *p, const ex_cert_info *cert)
 {
-    if (p->fp.cert.seen || ex_cert_parse(der, len, &p->fp.cert) != 0)
+    if (p->fp.cert.seen || !cert->seen)
         return;
+    p->fp.cert = *cert;
     ex_fp_set_host(&p->fp, p->host_name[0] ? p->host_name : NULL);
 }
 
@@ -148,6 +150,34 @@ static bool fatal(ex_fail f)
     }
 }
 
+/* The build-only status class of each probed CVE for version v. */
+static void build_statuses(const ex_plan *p, const ex_version *v, unsigned char st[EX_PROBE_COUNT])
+{
+    char key[EX_VERSION_STRLEN];
+    int n = ex_version_format(v, key, sizeof key);
+    ex_probe_cache *c = p->o.cache;
+    unsigned slot = (unsigned)(n > 0 ? ex_hash64(key, (size_t)n, 7) % EX_PROBE_CACHE_SLOTS : 0);
+    if (c && c->slot[slot].st[0] && ex_version_cmp(&c->slot[slot].v, v) == 0) {
+        memcpy(st, c->slot[slot].st, EX_PROBE_COUNT);
+        return;
+    }
+    ex_facts f = {.have_version = true, .version = *v};
+    ex_assessment a;
+    if (ex_assess(p->o.kb, &f, &a) != 0) {
+        memset(st, EX_BUILD_OPEN, EX_PROBE_COUNT);
+        return;
+    }
+    for (int i = 0; i < EX_PROBE_COUNT; i++) {
+        const ex_cve_verdict *cv = ex_assessment_cve(&a, ex_probe_cve((ex_probe_id)i));
+        st[i] = !cv ? EX_BUILD_NA : cv->status == EX_STATUS_PATCHED ? EX_BUILD_PATCHED : EX_BUILD_OPEN;
+    }
+    ex_assessment_free(&a);
+    if (c) {
+        c->slot[slot].v = *v;
+        memcpy(c->slot[slot].st, st, EX_PROBE_COUNT);
+    }
+}
+
 /* Does the build already settle this probe's CVE? Then the probe adds nothing
  * (a mitigation on a patched build changes nothing either). */
 static bool probe_needed(ex_plan *p, ex_probe_id id)
@@ -161,18 +191,13 @@ static bool probe_needed(ex_plan *p, ex_probe_id id)
     ex_fp_conclude(&p->fp, &res);
     if (!res.have_version || !p->o.kb)
         return true;
-    ex_facts f = {.have_version = true, .version = res.version};
-    ex_assessment a;
-    if (ex_assess(p->o.kb, &f, &a) != 0)
-        return true;
-    const ex_cve_verdict *v = ex_assessment_cve(&a, ex_probe_cve(id));
-    bool needed = v && v->status != EX_STATUS_PATCHED;
-    if (!v)
+    unsigned char st[EX_PROBE_COUNT];
+    build_statuses(p, &res.version, st);
+    if (st[id] == EX_BUILD_NA)
         snprintf(pr->why_skipped, sizeof pr->why_skipped, "%s does not apply to this product line", ex_probe_cve(id));
-    else if (!needed)
+    else if (st[id] == EX_BUILD_PATCHED)
         ex_strlcpy(pr->why_skipped, "the build is patched for it", sizeof pr->why_skipped);
-    ex_assessment_free(&a);
-    return needed;
+    return st[id] == EX_BUILD_OPEN;
 }
 
 static int after_versions(ex_plan *p);

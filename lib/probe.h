@@ -27,11 +27,23 @@
 #include "http.h"
 #include "kb.h"
 
+/* What the build alone says of each probed CVE, per build: the plan asks it
+ * of every Exchange host, and assessing a build costs more than a request. */
+enum { EX_BUILD_NA = 1, EX_BUILD_PATCHED, EX_BUILD_OPEN };
+#define EX_PROBE_CACHE_SLOTS 512
+typedef struct ex_probe_cache {
+    struct {
+        ex_version v;
+        unsigned char st[EX_PROBE_COUNT]; /* 0 = slot empty */
+    } slot[EX_PROBE_CACHE_SLOTS];
+} ex_probe_cache;
+
 typedef struct ex_plan_opts {
     bool active;    /* behavioural probes */
     bool ntlm;      /* the NTLM challenge */
     size_t max_body; /* body bytes kept for pages that are parsed (logon page, manifest) */
     const ex_kb *kb; /* decides which probes are still needed */
+    ex_probe_cache *cache; /* shared by the hosts of a scan; may be NULL */
 } ex_plan_opts;
 
 #define EX_PLAN_MAX_ERRORS 12
@@ -62,8 +74,8 @@ void ex_plan_init(ex_plan *p, const ex_plan_opts *o, const char *host_name);
 bool ex_plan_next(ex_plan *p, ex_http_request *req);
 /* The answer (or failure) to the request last returned by ex_plan_next. */
 void ex_plan_response(ex_plan *p, const ex_http_response *r);
-/* The server certificate, when the engine has one (first TLS connection). */
-void ex_plan_certificate(ex_plan *p, const unsigned char *der, size_t len);
+/* The server certificate's facts, when the engine has one (first TLS connection). */
+void ex_plan_certificate(ex_plan *p, const ex_cert_info *cert);
 /* A failure outside any request (per-host time budget). */
 void ex_plan_abort(ex_plan *p, ex_fail why, const char *text);
 /* Endpoint text of the request in flight ("GET /owa/"). */

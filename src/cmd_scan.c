@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "assess_cache.h"
 #include "cli.h"
 #include "engine.h"
 #include "kb.h"
@@ -30,6 +31,7 @@ typedef struct scan {
     FILE *summary_out;
     bool color, progress, quiet;
     const ex_kb *kb;
+    ex_assess_cache *assessments;
     int64_t today;
     ex_plan_opts plan;
     ex_engine_opts eng;
@@ -121,8 +123,9 @@ static bool host_next(void *user, void *jp, ex_http_request *req)
 static void host_response(void *user, void *jp, const ex_http_response *r, const ex_conn_info *ci)
 {
     job *j = jp;
-    if (ci->cert_der && !j->plan.fp.cert.seen)
-        ex_plan_certificate(&j->plan, ci->cert_der, ci->cert_len);
+    ex_cert_info cert;
+    if (ci->cert_x509 && !j->plan.fp.cert.seen && ex_cert_from_x509(ci->cert_x509, &cert) == 0)
+        ex_plan_certificate(&j->plan, &cert);
     ex_plan_response(&j->plan, r);
 }
 
@@ -138,9 +141,10 @@ static void write_host(scan *s, const ex_scan_host *h)
 {
     if (s->fmt == FMT_JSON) {
         json_t *o = ex_scan_json(h);
-        if (!o || json_dumpf(o, s->out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+        char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (!text || fputs(text, s->out) == EOF || fputc('\n', s->out) == EOF)
             s->write_failed = true;
-        fputc('\n', s->out);
+        free(text);
         json_decref(o);
     } else if (s->fmt == FMT_CSV) {
         ex_scan_csv_row(s->out, h);
@@ -166,13 +170,12 @@ static void host_done(void *user, void *jp, const ex_conn_info *ci, bool timed_o
     ex_observation obs[EX_PROBE_COUNT];
     ex_facts facts = {.today = s->today};
     ex_fp_facts(&j->plan.fp, &res, obs, &facts);
-    ex_assessment a;
-    if (ex_assess(s->kb, &facts, &a) == 0) {
-        ex_scan_host h = {.ep = &j->ep, .ci = ci, .plan = &j->plan, .res = &res, .a = &a};
+    const ex_assessment *a = ex_assess_cached(s->assessments, &facts);
+    if (a) {
+        ex_scan_host h = {.ep = &j->ep, .ci = ci, .plan = &j->plan, .res = &res, .a = a};
         write_host(s, &h);
         ex_scan_summary_add(&s->sum, &h);
         s->vulnerable_hosts += ex_scan_host_worst(&h) == EX_STATUS_VULNERABLE;
-        ex_assessment_free(&a);
     } else {
         s->write_failed = true;
     }
@@ -592,11 +595,19 @@ int cmd_scan(int argc, char **argv)
         return r < 0 ? EXIT_NOTHING_FOUND : r;
     s.kb = ex_cli_kb(c.data_dir);
     s.plan.kb = s.kb;
+    s.plan.cache = calloc(1, sizeof *s.plan.cache); /* NULL only costs time */
+    s.assessments = ex_assess_cache_new(s.kb);
+    if (!s.assessments)
+        return ex_runtime_error("scan", "out of memory");
     if ((r = setup_targets(&s, &c, argc, argv)) || (r = setup_limits(&s)) || (r = setup_output(&s, &c))) {
         ex_targets_free(s.targets);
+        free(s.plan.cache);
+        ex_assess_cache_free(s.assessments);
         return r;
     }
     r = run(&s, &c);
     ex_targets_free(s.targets);
+    free(s.plan.cache);
+    ex_assess_cache_free(s.assessments);
     return r;
 }

@@ -155,6 +155,7 @@ static json_t *timings_json(const ex_scan_host *h)
     json_object_set_new(o, "elapsed_ms", json_integer(h->ci->elapsed_ms));
     json_object_set_new(o, "requests", json_integer(h->ci->requests));
     json_object_set_new(o, "retries", json_integer(h->ci->retries));
+    json_object_set_new(o, "connections", json_integer(h->ci->connections));
     return o;
 }
 
