@@ -47,6 +47,7 @@ typedef struct engine engine;
 typedef struct host {
     engine *e;
     CURL *easy;
+    CURLSH *share; /* the host's own connection cache: its connections close with it */
     struct curl_slist *hdrs;
     void *job;
     ex_endpoint ep;
@@ -211,6 +212,8 @@ static void set_common(engine *e, host *h)
     CURL *c = h->easy;
     const ex_engine_opts *o = e->o;
     curl_easy_setopt(c, CURLOPT_PRIVATE, h);
+    if (h->share)
+        curl_easy_setopt(c, CURLOPT_SHARE, h->share);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
@@ -230,7 +233,6 @@ static void set_common(engine *e, host *h)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 16384L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 5L); /* idle connections of finished hosts go soon */
     if (o->proxy)
         curl_easy_setopt(c, CURLOPT_PROXY, o->proxy);
     else
@@ -277,6 +279,8 @@ static void free_host(host *h)
 {
     if (h->easy)
         curl_easy_cleanup(h->easy);
+    if (h->share)
+        curl_share_cleanup(h->share);
     curl_slist_free_all(h->hdrs);
     ex_buf_free(&h->hbuf);
     ex_buf_free(&h->bbuf);
@@ -326,6 +330,11 @@ static bool start_host(engine *e, const ex_endpoint *ep)
     h->ci.started_ms = wall_ms();
     h->deadline = mono_ms() + e->o->host_timeout_ms;
     h->easy = curl_easy_init();
+    h->share = curl_share_init();
+    if (h->share && curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+        curl_share_cleanup(h->share);
+        h->share = NULL; /* fall back to the multi's cache */
+    }
     h->job = h->easy ? e->ops->host_start(e->user, ep) : NULL;
     if (!h->job) {
         free_host(h);
@@ -589,9 +598,9 @@ int ex_engine_run(const ex_engine_opts *o, const ex_engine_ops *ops, void *user,
     curl_multi_setopt(e.multi, CURLMOPT_SOCKETDATA, &e);
     curl_multi_setopt(e.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(e.multi, CURLMOPT_TIMERDATA, &e);
-    /* The cache counts connections in use too: below the concurrency, every connection handed back between
-     * two requests of a host would be closed at once, and keep-alive would be lost. Room for one idle
-     * connection per host in flight plus one of a host just finished (2 fds per host, as budgeted). */
+    /* Each host keeps its connections in its own share (closed when the host is done), so the multi's cache
+     * only matters when a share could not be made. It counts connections in use too: below the concurrency,
+     * every connection handed back between two requests of a host would be closed, losing keep-alive. */
     curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)o->concurrency * 2 + 16);
     loop(&e);
     if (e.ops->tick) {
