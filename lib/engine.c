@@ -28,7 +28,10 @@ void ex_engine_request_stop(int level)
         stop_level = level;
 }
 
-int ex_engine_stop_level(void) { return stop_level; }
+int ex_engine_stop_level(void)
+{
+    return stop_level;
+}
 
 void ex_engine_default_opts(ex_engine_opts *o)
 {
@@ -96,7 +99,10 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-unsigned long ex_engine_fds_needed(unsigned concurrency) { return 2ul * concurrency + 64; }
+unsigned long ex_engine_fds_needed(unsigned concurrency)
+{
+    return 2ul * concurrency + 64;
+}
 
 unsigned long ex_raise_nofile(unsigned long want)
 {
@@ -120,8 +126,8 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
         epoll_ctl(e->epfd, EPOLL_CTL_DEL, s, NULL);
         return 0;
     }
-    struct epoll_event ev = {.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
-                             .data.fd = s};
+    struct epoll_event ev = {
+        .events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u), .data.fd = s};
     if (epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
         epoll_ctl(e->epfd, EPOLL_CTL_ADD, s, &ev);
     return 0;
@@ -259,8 +265,8 @@ static int start_request(engine *e, host *h)
     curl_easy_setopt(c, CURLOPT_URL, h->url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->hdrs);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(h->req.method, "GET") ? h->req.method : NULL);
-    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (h->req.http1 || e->o->http1_only) ? (long)CURL_HTTP_VERSION_1_1
-                                                                                   : (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
+                     (h->req.http1 || e->o->http1_only) ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     long tmo = e->o->request_timeout_ms < left ? e->o->request_timeout_ms : (long)left;
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
     ex_buf_reset(&h->hbuf);
@@ -355,9 +361,15 @@ static bool start_host(engine *e, const ex_endpoint *ep)
 
 static bool old_tls_error(const char *msg)
 {
-    static const char *const pats[] = {"unsupported protocol", "protocol version", "no protocols available",
-                                       "version too low", "wrong version number", "no shared cipher",
-                                       "sslv3 alert handshake failure", "dh key too small", "legacy"};
+    static const char *const pats[] = {"unsupported protocol",
+                                       "protocol version",
+                                       "no protocols available",
+                                       "version too low",
+                                       "wrong version number",
+                                       "no shared cipher",
+                                       "sslv3 alert handshake failure",
+                                       "dh key too small",
+                                       "legacy"};
     for (size_t i = 0; i < EX_ARRAY_LEN(pats); i++)
         if (strstr(msg, pats[i]))
             return true;
@@ -410,7 +422,9 @@ static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_
 {
     const char *kind = ex_fail_name(f);
     switch (f) {
-    case EX_FAIL_EXCLUDED: snprintf(out, n, "%s: refused: the address is excluded (or not loopback in a test)", kind); break;
+    case EX_FAIL_EXCLUDED:
+        snprintf(out, n, "%s: refused: the address is excluded (or not loopback in a test)", kind);
+        break;
     case EX_FAIL_HEADERS_TOO_BIG: snprintf(out, n, "%s: response headers larger than the limit: cut", kind); break;
     case EX_FAIL_BODY_TOO_BIG: snprintf(out, n, "%s: response body larger than the read limit: cut", kind); break;
     case EX_FAIL_TIMEOUT:

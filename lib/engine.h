@@ -19,21 +19,21 @@
 #include "targets.h"
 
 typedef struct ex_engine_opts {
-    unsigned concurrency;      /* hosts in flight (1 .. 100000) */
-    double rate;               /* new hosts per second; 0 = no limit */
+    unsigned concurrency; /* hosts in flight (1 .. 100000) */
+    double rate;          /* new hosts per second; 0 = no limit */
     long connect_timeout_ms;
     long request_timeout_ms;
-    long host_timeout_ms;      /* the whole plan of one host */
-    int retries;               /* extra attempts after a connect timeout */
-    const char *proxy;         /* curl proxy URL or NULL */
+    long host_timeout_ms; /* the whole plan of one host */
+    int retries;          /* extra attempts after a connect timeout */
+    const char *proxy;    /* curl proxy URL or NULL */
     const char *user_agent;
     bool http1_only;
-    bool legacy_tls;           /* allow TLS 1.0/1.1 and weak ciphers (OpenSSL SECLEVEL 0) */
+    bool legacy_tls;            /* allow TLS 1.0/1.1 and weak ciphers (OpenSSL SECLEVEL 0) */
     const char *const *resolve; /* "host:port:address" entries (curl --resolve), NULL-terminated */
-    const ex_ipset *excluded;  /* refused after name resolution */
-    bool loopback_only;        /* refuse every address outside 127.0.0.0/8 and ::1 (tests, demo, bench) */
-    size_t max_headers;        /* bytes of response header per request */
-    size_t max_read;           /* bytes of body read per request before it is cut */
+    const ex_ipset *excluded;   /* refused after name resolution */
+    bool loopback_only;         /* refuse every address outside 127.0.0.0/8 and ::1 (tests, demo, bench) */
+    size_t max_headers;         /* bytes of response header per request */
+    size_t max_read;            /* bytes of body read per request before it is cut */
 } ex_engine_opts;
 
 void ex_engine_default_opts(ex_engine_opts *o);

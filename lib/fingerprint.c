@@ -15,8 +15,7 @@ const char *ex_exchange_kind_name(ex_exchange_kind k)
 
 const char *ex_build_source_name(ex_build_source s)
 {
-    static const char *const n[] = {"none", "owa-path", "exporttool", "owaver", "x-serverapplication",
-                                    "x-owa-version"};
+    static const char *const n[] = {"none", "owa-path", "exporttool", "owaver", "x-serverapplication", "x-owa-version"};
     return (unsigned)s < EX_ARRAY_LEN(n) ? n[s] : "none";
 }
 
@@ -38,7 +37,10 @@ const char *ex_probe_state_name(ex_probe_state s)
     return (unsigned)s < EX_ARRAY_LEN(n) ? n[s] : "?";
 }
 
-void ex_fp_init(ex_fp *fp) { *fp = (ex_fp){0}; }
+void ex_fp_init(ex_fp *fp)
+{
+    *fp = (ex_fp){0};
+}
 
 /* Printable copy of untrusted bytes: controls become '?', length bounded. */
 static void clean_copy(char *dst, size_t n, const char *src, size_t len)
@@ -166,8 +168,8 @@ static void note(char *dst, size_t n, const char *endpoint, const char *what, co
     snprintf(dst, n, "%s -> %s%s%s", endpoint ? endpoint : "?", what, v[0] ? ": " : "", v);
 }
 
-static void set_build(ex_fp *fp, ex_build_source src, const ex_version *v, const ex_http_response *r,
-                      const char *what, const char *value)
+static void set_build(ex_fp *fp, ex_build_source src, const ex_version *v, const ex_http_response *r, const char *what,
+                      const char *value)
 {
     ex_build_signal *b = &fp->build[src];
     if (b->seen)
@@ -235,7 +237,8 @@ static void observe_exo(ex_fp *fp, const ex_http_response *r, bool *exo_here)
 {
     char v[256];
     *exo_here = false;
-    if (ex_http_header(r, "X-CalculatedFETarget", 0, v, sizeof v) >= 0 && ex_strcasestr_n(v, strlen(v), "outlook.com")) {
+    if (ex_http_header(r, "X-CalculatedFETarget", 0, v, sizeof v) >= 0 &&
+        ex_strcasestr_n(v, strlen(v), "outlook.com")) {
         *exo_here = true;
         note(fp->exo_evidence, sizeof fp->exo_evidence, r->endpoint, "X-CalculatedFETarget", v);
     }
@@ -516,8 +519,8 @@ void ex_fp_conclude(const ex_fp *fp, ex_fp_result *out)
     bool onprem = onprem_signals(fp);
     if (fp->exo_markers && !fp->microsoft_host) {
         out->kind = EX_KIND_DECOY;
-        snprintf(out->reason, sizeof out->reason, "Exchange Online back-end names on a host that is not Microsoft's: %s",
-                 fp->exo_evidence);
+        snprintf(out->reason, sizeof out->reason,
+                 "Exchange Online back-end names on a host that is not Microsoft's: %s", fp->exo_evidence);
         return;
     }
     if (fp->exo_markers || (fp->exo_redirect && !onprem)) {
@@ -534,8 +537,10 @@ void ex_fp_conclude(const ex_fp *fp, ex_fp_result *out)
         out->kind = EX_KIND_ONPREM;
         ex_build_source s;
         const ex_build_signal *b = full_build(fp, &s);
-        ex_strlcpy(out->reason, fp->onprem_evidence[0] ? fp->onprem_evidence : b ? b->evidence
-                                                                                : fp->build[EX_SRC_EXPORTTOOL].evidence,
+        ex_strlcpy(out->reason,
+                   fp->onprem_evidence[0] ? fp->onprem_evidence
+                   : b                    ? b->evidence
+                                          : fp->build[EX_SRC_EXPORTTOOL].evidence,
                    sizeof out->reason);
         conclude_version(fp, out);
         return;
@@ -567,8 +572,8 @@ bool ex_fp_build_is_exact(const ex_fp_result *r)
  * Microsoft-IIS (RD §4). 401/403/407 prove nothing (RD §6.4). */
 bool ex_fp_clean_exchange_answer(const ex_fp *fp, const ex_http_response *r)
 {
-    static const char *const exch[] = {"X-FEServer", "X-BEServer", "X-CalculatedBETarget", "X-OWA-Version",
-                                       "X-DiagInfo", "X-ServerApplication"};
+    static const char *const exch[] = {"X-FEServer",    "X-BEServer", "X-CalculatedBETarget",
+                                       "X-OWA-Version", "X-DiagInfo", "X-ServerApplication"};
     char v[128];
     if (r->status <= 0 || r->fail != EX_FAIL_NONE || r->status == 401 || r->status == 403 || r->status == 407 ||
         fp->waf_id[0])
@@ -601,7 +606,7 @@ ex_probe_state ex_fp_read_proxylogon(const ex_fp *fp, const ex_http_response *r,
         return EX_PSTATE_NEGATIVE;
     }
     evidence(ev, evlen, r,
-             r->status == 401   ? "401 proves nothing"
+             r->status == 401 ? "401 proves nothing"
              : !owa_published ? "OWA is not published on this host: the probe cannot reach its code path"
                               : "answer not demonstrably from Exchange");
     return EX_PSTATE_INCONCLUSIVE;
@@ -641,12 +646,12 @@ ex_probe_state ex_fp_read_abort(const ex_http_response *trigger, const ex_http_r
                                 size_t evlen)
 {
     if (trigger->fail == EX_FAIL_ABORTED && baseline && baseline->status > 0) {
-        snprintf(ev, evlen, "%s -> connection closed without a response; without the trigger %s -> %d", trigger->endpoint,
-                 baseline->endpoint, baseline->status);
+        snprintf(ev, evlen, "%s -> connection closed without a response; without the trigger %s -> %d",
+                 trigger->endpoint, baseline->endpoint, baseline->status);
         return EX_PSTATE_MITIGATED;
     }
-    snprintf(ev, evlen, "%s -> %s%s%s", trigger->endpoint, ex_fail_name(trigger->fail),
-             baseline ? "; baseline " : "", baseline ? ex_fail_name(baseline->fail) : "");
+    snprintf(ev, evlen, "%s -> %s%s%s", trigger->endpoint, ex_fail_name(trigger->fail), baseline ? "; baseline " : "",
+             baseline ? ex_fail_name(baseline->fail) : "");
     return EX_PSTATE_INCONCLUSIVE;
 }
 

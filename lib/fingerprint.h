@@ -111,24 +111,24 @@ typedef struct ex_probe_result {
 /* Everything learnt about one host. */
 typedef struct ex_fp {
     /* is it Exchange? (RD §1.1 markers, §4 header dictionary) */
-    bool any_response;    /* at least one HTTP answer */
-    bool owa_page;        /* OwaPage comment, IsOwaPremiumBrowser, scripts message */
-    bool fba_guid;        /* {57A118C6-...}: OWA or TMG/ISA */
-    bool iis;             /* Server: Microsoft-IIS / X-Powered-By: ASP.NET */
-    char fe_server[64];   /* X-FEServer */
-    bool exporttool;      /* the manifest parsed */
-    int exo_markers;      /* Exchange Online back-end names and redirects (RD §4, §6.8) */
+    bool any_response;  /* at least one HTTP answer */
+    bool owa_page;      /* OwaPage comment, IsOwaPremiumBrowser, scripts message */
+    bool fba_guid;      /* {57A118C6-...}: OWA or TMG/ISA */
+    bool iis;           /* Server: Microsoft-IIS / X-Powered-By: ASP.NET */
+    char fe_server[64]; /* X-FEServer */
+    bool exporttool;    /* the manifest parsed */
+    int exo_markers;    /* Exchange Online back-end names and redirects (RD §4, §6.8) */
     char exo_evidence[EX_FP_EVIDENCE];
     char onprem_evidence[EX_FP_EVIDENCE];
-    bool microsoft_host;  /* the host name or certificate is Microsoft's (set by ex_fp_set_host) */
-    bool exo_redirect;    /* redirect to login.microsoftonline.com / outlook.office365.com */
+    bool microsoft_host; /* the host name or certificate is Microsoft's (set by ex_fp_set_host) */
+    bool exo_redirect;   /* redirect to login.microsoftonline.com / outlook.office365.com */
     char inconsistency[EX_FP_EVIDENCE];
     /* a WAF / reverse proxy / gateway in front */
-    char waf_id[24];      /* "f5-asm", "ztna-gateway", "tmg" */
-    char waf[64];         /* its readable name */
+    char waf_id[24]; /* "f5-asm", "ztna-gateway", "tmg" */
+    char waf[64];    /* its readable name */
     char waf_evidence[EX_FP_EVIDENCE];
     char server_header[64]; /* first Server: value seen */
-    bool tmg_page;        /* an ISA/TMG forms logon page (FBA GUID without OWA markers) */
+    bool tmg_page;          /* an ISA/TMG forms logon page (FBA GUID without OWA markers) */
     /* same-host redirects seen, to name a loop */
     struct {
         char from[96], to[96];
@@ -161,8 +161,8 @@ void ex_fp_redirect_path(const ex_http_response *r, char *out, size_t n);
 typedef struct ex_fp_result {
     ex_exchange_kind kind;
     bool have_version;
-    ex_version version;          /* with revision -1 when only the CU is known */
-    ex_build_source source;      /* the signal the version rests on */
+    ex_version version;     /* with revision -1 when only the CU is known */
+    ex_build_source source; /* the signal the version rests on */
     char version_evidence[2 * EX_FP_EVIDENCE];
     char reason[EX_FP_EVIDENCE]; /* why this kind */
 } ex_fp_result;

@@ -8,11 +8,17 @@
 #include "fingerprint.h"
 #include "util.h"
 
-#define NTLM_MAX 4096
+#define NTLM_MAX                  4096
 #define NTLMSSP_NEGOTIATE_VERSION 0x02000000u
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 /* UTF-16LE -> UTF-8, bounded; unpaired surrogates and controls become '?'. */
 static void utf16_to_utf8(const uint8_t *s, size_t len, char *out, size_t n)

@@ -7,10 +7,20 @@
 
 const char *ex_fail_name(ex_fail f)
 {
-    static const char *const names[EX_FAIL_COUNT] = {
-        "none",           "dns",          "refused",      "connect-timeout", "tls",
-        "tls-old",        "timeout",      "aborted",      "headers-too-big", "body-too-big",
-        "protocol-error", "excluded",     "host-timeout", "error"};
+    static const char *const names[EX_FAIL_COUNT] = {"none",
+                                                     "dns",
+                                                     "refused",
+                                                     "connect-timeout",
+                                                     "tls",
+                                                     "tls-old",
+                                                     "timeout",
+                                                     "aborted",
+                                                     "headers-too-big",
+                                                     "body-too-big",
+                                                     "protocol-error",
+                                                     "excluded",
+                                                     "host-timeout",
+                                                     "error"};
     return (unsigned)f < EX_FAIL_COUNT ? names[f] : "error";
 }
 
@@ -62,7 +72,10 @@ int ex_http_header(const ex_http_response *r, const char *name, size_t index, ch
     return -1;
 }
 
-bool ex_http_has_header(const ex_http_response *r, const char *name) { return ex_http_header(r, name, 0, NULL, 0) >= 0; }
+bool ex_http_has_header(const ex_http_response *r, const char *name)
+{
+    return ex_http_header(r, name, 0, NULL, 0) >= 0;
+}
 
 bool ex_http_header_value_contains(const ex_http_response *r, const char *needle)
 {

@@ -19,7 +19,7 @@ typedef enum ex_fail {
     EX_FAIL_TLS,             /* TLS handshake failed */
     EX_FAIL_TLS_OLD,         /* the server offers only protocol versions or ciphers refused by policy */
     EX_FAIL_TIMEOUT,         /* connected, but no complete answer in time (tarpit) */
-    EX_FAIL_ABORTED,         /* connection closed or reset before any response: the URL-rewrite AbortRequest signature */
+    EX_FAIL_ABORTED, /* connection closed or reset before any response: the URL-rewrite AbortRequest signature */
     EX_FAIL_HEADERS_TOO_BIG, /* header block beyond the cap */
     EX_FAIL_BODY_TOO_BIG,    /* body beyond the read cap (what was kept is still parsed) */
     EX_FAIL_PROTOCOL,        /* malformed HTTP (bad chunking, bad status line) */
@@ -32,23 +32,23 @@ typedef enum ex_fail {
 const char *ex_fail_name(ex_fail f); /* "timeout", "aborted", ... */
 
 typedef struct ex_http_request {
-    const char *method;                        /* "GET" */
-    char path[512];                            /* appended to the endpoint's base URL */
-    const char *headers[EX_HTTP_MAX_HEADERS];  /* "Cookie: ...", NULL-terminated */
-    bool http1;                                /* force HTTP/1.1 (NTLM needs the connection) */
-    size_t body_keep;                          /* bytes of body kept for parsing (0 = none) */
+    const char *method;                       /* "GET" */
+    char path[512];                           /* appended to the endpoint's base URL */
+    const char *headers[EX_HTTP_MAX_HEADERS]; /* "Cookie: ...", NULL-terminated */
+    bool http1;                               /* force HTTP/1.1 (NTLM needs the connection) */
+    size_t body_keep;                         /* bytes of body kept for parsing (0 = none) */
 } ex_http_request;
 
 typedef struct ex_http_response {
-    const char *endpoint;  /* "GET /owa/auth/logon.aspx", for evidence strings */
-    int status;            /* 0: no HTTP response */
-    const char *headers;   /* the final response's header lines, "Name: value\r\n" each */
+    const char *endpoint; /* "GET /owa/auth/logon.aspx", for evidence strings */
+    int status;           /* 0: no HTTP response */
+    const char *headers;  /* the final response's header lines, "Name: value\r\n" each */
     size_t headers_len;
-    const char *body;      /* the kept part of the body */
+    const char *body; /* the kept part of the body */
     size_t body_len;
-    bool body_truncated;   /* more body existed than was kept */
+    bool body_truncated; /* more body existed than was kept */
     ex_fail fail;
-    const char *error;     /* human text for fail, "" when none */
+    const char *error; /* human text for fail, "" when none */
 } ex_http_response;
 
 /* The value of the index-th header named name (case-insensitive), trimmed and

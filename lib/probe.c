@@ -11,15 +11,15 @@
 enum step {
     ST_LOGON = 0,
     ST_OWA,
-    ST_FOLLOW,     /* one same-host redirect of /owa/ (RD §7.1) */
-    ST_VERSION,    /* the version endpoints, in order (version_idx) */
+    ST_FOLLOW,  /* one same-host redirect of /owa/ (RD §7.1) */
+    ST_VERSION, /* the version endpoints, in order (version_idx) */
     ST_EXPORTTOOL,
-    ST_PL,         /* ProxyLogon trigger */
+    ST_PL, /* ProxyLogon trigger */
     ST_PL_BASE,
-    ST_PS_OWA,     /* ProxyShell, errorfe variant */
-    ST_PS_MAPI,    /* ProxyShell, MAPI variant */
+    ST_PS_OWA,  /* ProxyShell, errorfe variant */
+    ST_PS_MAPI, /* ProxyShell, MAPI variant */
     ST_PS_BASE,
-    ST_PNS,        /* ProxyNotShell mitigation trigger */
+    ST_PNS, /* ProxyNotShell mitigation trigger */
     ST_PNS_BASE,
     ST_NTLM_RPC,
     ST_NTLM_EWS,
@@ -35,7 +35,7 @@ static const char *const version_paths[] = {"/autodiscover/autodiscover.xml", "/
 /* RD §2.1: the Microsoft NSE's cookie. */
 #define PL_PATH "/owa/auth/x.js"
 #define PL_COOKIE                                                                                                      \
-    "Cookie: X-AnonResource=true; X-AnonResource-Backend=localhost/ecp/default.flt?~3; "                              \
+    "Cookie: X-AnonResource=true; X-AnonResource-Backend=localhost/ecp/default.flt?~3; "                               \
     "X-BEResource=localhost/owa/auth/logon.aspx?~3;"
 /* RD §2.2: GossiTheDog / nuclei requests. */
 #define PS_OWA_PATH "/autodiscover/autodiscover.json?@test.com/owa/?&Email=autodiscover/autodiscover.json%3F@test.com"
@@ -44,14 +44,15 @@ static const char *const version_paths[] = {"/autodiscover/autodiscover.xml", "/
 #define PS_BASE_PATH "/autodiscover/autodiscover.json"
 /* RD §2.4: CronUp's request; the baseline drops the "Powershell" that every EOMTv2/EEMS rule version keys on. */
 #define PNS_PATH                                                                                                       \
-    "/autodiscover/autodiscover.json?a@foo.var/owa/?&Email=autodiscover/autodiscover.json?a@foo.var&Protocol=XYZ"  \
+    "/autodiscover/autodiscover.json?a@foo.var/owa/?&Email=autodiscover/autodiscover.json?a@foo.var&Protocol=XYZ"      \
     "&FooProtocol=Powershell"
-#define PNS_BASE_PATH "/autodiscover/autodiscover.json?a@foo.var/owa/?&Email=autodiscover/autodiscover.json?a@foo.var&Protocol=XYZ"
+#define PNS_BASE_PATH                                                                                                  \
+    "/autodiscover/autodiscover.json?a@foo.var/owa/?&Email=autodiscover/autodiscover.json?a@foo.var&Protocol=XYZ"
 /* nmap http-ntlm-info's type-1 message (RD §3.1). */
 #define NTLM_TYPE1 "Authorization: NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw=="
 
 #define SMALL_BODY 4096
-#define MAPI_BODY 16384
+#define MAPI_BODY  16384
 
 void ex_plan_init(ex_plan *p, const ex_plan_opts *o, const char *host_name)
 {
@@ -61,7 +62,10 @@ void ex_plan_init(ex_plan *p, const ex_plan_opts *o, const char *host_name)
     ex_fp_set_host(&p->fp, host_name);
 }
 
-const char *ex_plan_current(const ex_plan *p) { return p->current; }
+const char *ex_plan_current(const ex_plan *p)
+{
+    return p->current;
+}
 
 /* "endpoint: what went wrong" */
 static void add_error(ex_plan *p, const char *where, const char *what)
@@ -218,8 +222,7 @@ static int next_from(ex_plan *p, int step)
         if (probe_needed(p, EX_PROBE_PROXYNOTSHELL))
             return ST_PNS;
         /* fall through */
-    case ST_NTLM_RPC:
-        return p->o.ntlm ? ST_NTLM_RPC : ST_DONE;
+    case ST_NTLM_RPC: return p->o.ntlm ? ST_NTLM_RPC : ST_DONE;
     case ST_VERSION:
         ex_fp_conclude(&p->fp, &res);
         /* the first version endpoint is asked of every host that is not plainly something else */
@@ -269,7 +272,7 @@ static int on_trigger(ex_plan *p, ex_probe_id id, const ex_http_response *r, int
         record_probe(p, id, EX_PSTATE_INCONCLUSIVE, ev);
         return fatal(r->fail) ? ST_DONE : next_step;
     }
-    ex_probe_state s = id == EX_PROBE_PROXYLOGON ? ex_fp_read_proxylogon(&p->fp, r, ev, sizeof ev)
+    ex_probe_state s = id == EX_PROBE_PROXYLOGON   ? ex_fp_read_proxylogon(&p->fp, r, ev, sizeof ev)
                        : id == EX_PROBE_PROXYSHELL ? ex_fp_read_proxyshell(&p->fp, r, ev, sizeof ev)
                                                    : ex_fp_read_proxynotshell(&p->fp, r, ev, sizeof ev);
     record_probe(p, id, s, ev);

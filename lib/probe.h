@@ -39,15 +39,15 @@ typedef struct ex_probe_cache {
 } ex_probe_cache;
 
 typedef struct ex_plan_opts {
-    bool active;    /* behavioural probes */
-    bool ntlm;      /* the NTLM challenge */
-    size_t max_body; /* body bytes kept for pages that are parsed (logon page, manifest) */
-    const ex_kb *kb; /* decides which probes are still needed */
+    bool active;           /* behavioural probes */
+    bool ntlm;             /* the NTLM challenge */
+    size_t max_body;       /* body bytes kept for pages that are parsed (logon page, manifest) */
+    const ex_kb *kb;       /* decides which probes are still needed */
     ex_probe_cache *cache; /* shared by the hosts of a scan; may be NULL */
 } ex_plan_opts;
 
 #define EX_PLAN_MAX_ERRORS 12
-#define EX_PLAN_ERROR_LEN 200
+#define EX_PLAN_ERROR_LEN  200
 
 typedef struct ex_plan {
     ex_plan_opts o;

@@ -253,8 +253,7 @@ static int parse_cidr(const char *s, ex_target_spec *o, char *err, size_t errlen
     if (!slash[1] || *end || bits < 0 || bits > max)
         return fail(err, errlen, "bad prefix length in '%s'", s);
     if (o->lo.family == AF_INET6 && bits < EX_V6_RANGE_MIN_PREFIX)
-        return fail(err, errlen, "IPv6 network '%s' is too large (prefix shorter than /%d)", s,
-                    EX_V6_RANGE_MIN_PREFIX);
+        return fail(err, errlen, "IPv6 network '%s' is too large (prefix shorter than /%d)", s, EX_V6_RANGE_MIN_PREFIX);
     int host_bits = max - (int)bits;
     ex_u128 mask = host_bits >= 128 ? (ex_u128)-1 : (((ex_u128)1 << host_bits) - 1);
     o->hi = o->lo;
@@ -374,8 +373,7 @@ static int parse_url(const char *s, const char *sep, ex_target_spec *o, char *er
     a[al] = '\0';
     if (strchr(a, '@'))
         return fail(err, errlen, "credentials in URLs are not used: '%s'", s);
-    if (strchr(a, '/') || (strchr(a, '-') && !strchr(a, ':') && ex_addr_parse(a, &o->lo) != 0 &&
-                           !valid_hostname(a)))
+    if (strchr(a, '/') || (strchr(a, '-') && !strchr(a, ':') && ex_addr_parse(a, &o->lo) != 0 && !valid_hostname(a)))
         return fail(err, errlen, "bad URL host '%s'", a);
     if (parse_authority(a, o, err, errlen) != 0)
         return -1;
@@ -484,8 +482,8 @@ uint64_t ex_target_spec_size(const ex_target_spec *s)
 void ex_endpoint_url(const ex_endpoint *e, const char *path, char *buf, size_t n)
 {
     bool v6 = e->is_ip && e->addr.family == AF_INET6;
-    snprintf(buf, n, "%s://%s%s%s:%u%s%s", e->tls ? "https" : "http", v6 ? "[" : "", e->host, v6 ? "]" : "",
-             e->port, e->path, path ? path : "");
+    snprintf(buf, n, "%s://%s%s%s:%u%s%s", e->tls ? "https" : "http", v6 ? "[" : "", e->host, v6 ? "]" : "", e->port,
+             e->path, path ? path : "");
 }
 
 static void make_label(ex_endpoint *e)
@@ -673,7 +671,10 @@ int ex_targets_exclude_file(ex_targets *t, const char *path, char *err, size_t e
     return rc;
 }
 
-const ex_ipset *ex_targets_excluded(const ex_targets *t) { return &t->excluded; }
+const ex_ipset *ex_targets_excluded(const ex_targets *t)
+{
+    return &t->excluded;
+}
 
 int ex_targets_skip(ex_targets *t, const char *label, unsigned port)
 {
@@ -863,7 +864,10 @@ int ex_targets_next(ex_targets *t, ex_endpoint *out, char *err, size_t errlen)
     }
 }
 
-static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
 static uint64_t spec_endpoints(const ex_targets *t, const ex_target_spec *s)
 {
@@ -900,4 +904,7 @@ int64_t ex_targets_estimate(ex_targets *t)
     return total > INT64_MAX ? INT64_MAX : (int64_t)total;
 }
 
-ex_targets_stats ex_targets_get_stats(const ex_targets *t) { return t->st; }
+ex_targets_stats ex_targets_get_stats(const ex_targets *t)
+{
+    return t->st;
+}

@@ -21,8 +21,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define EX_HOST_MAX 256
-#define EX_PATH_MAX 256
+#define EX_HOST_MAX  256
+#define EX_PATH_MAX  256
 #define EX_LABEL_MAX 600
 #define EX_MAX_PORTS 32
 /* A target line longer than this is refused, not read into memory. */
@@ -46,7 +46,7 @@ int ex_addr_from_sockaddr(const struct sockaddr *sa, ex_addr *out);
 typedef struct ex_ipset {
     struct ex_ipinterval {
         ex_u128 lo, hi;
-    } *iv;
+    } * iv;
     size_t n, cap;
 } ex_ipset;
 int ex_ipset_add(ex_ipset *s, ex_u128 lo, ex_u128 hi); /* keeps the set sorted and merged */
@@ -89,7 +89,7 @@ uint64_t ex_target_spec_size(const ex_target_spec *s);
 typedef struct ex_targets_opts {
     uint16_t ports[EX_MAX_PORTS]; /* default ports; none given = 443 */
     size_t nports;
-    bool default_tls; /* scheme of inputs without one (true = https) */
+    bool default_tls;     /* scheme of inputs without one (true = https) */
     unsigned shard_index; /* 1-based; 0 = no sharding */
     unsigned shard_count;
     void (*warn)(void *ctx, const char *msg); /* bad input lines; may be NULL */

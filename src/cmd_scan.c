@@ -52,44 +52,43 @@ typedef struct job {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: exaudit scan [options] TARGET...\n\n"
-            "Find Microsoft Exchange servers, their build and their exposure, with safe requests\n"
-            "only (docs/probes.md). TARGET: host, address, CIDR, a.b.c.d-e range, URL; '-' or no\n"
-            "TARGET with a pipe reads targets (also zmap and masscan -oL/-oJ output) from stdin.\n\n"
-            "Targets:\n"
-            "  -iL, --input FILE      read targets from FILE (repeatable)\n"
-            "  -p, --ports LIST       ports for targets without one (default 443)\n"
-            "  --http                 plain HTTP for targets without a scheme\n"
-            "  --exclude LIST         comma-separated addresses, ranges, CIDRs or names not to scan\n"
-            "  --exclude-file FILE    the same, one per line\n"
-            "  --shard I/N            scan only shard I of N (1-based) of the de-duplicated list\n"
-            "  --resume FILE          skip the hosts already in this JSON Lines output\n"
-            "Probes:\n"
-            "  --no-active            passive version detection only (no behavioural checks)\n"
-            "  --no-ntlm              skip the NTLM challenge\n"
-            "Engine:\n"
-            "  --concurrency N        hosts in flight (default 1000)\n"
-            "  --rate N               new hosts per second (default: no limit)\n"
-            "  --timeout S            per-request time limit (default 10)\n"
-            "  --connect-timeout S    TCP connect time limit (default 5)\n"
-            "  --host-timeout S       time budget of one host (default 30)\n"
-            "  --retries N            retries after a connect timeout (default 1)\n"
-            "  --proxy URL            send everything through this proxy\n"
-            "  --user-agent S         User-Agent header\n"
-            "  --http1.1              never negotiate HTTP/2\n"
-            "  --legacy-tls           also talk TLS 1.0/1.1 and weak ciphers\n"
-            "  --resolve H:P:A        use address A for host H port P (repeatable)\n"
-            "  --max-body BYTES       body bytes kept per parsed page (default 65536)\n"
-            "Output:\n"
-            "  --json                 JSON Lines, one object per host (docs/schema.md)\n"
-            "  --csv                  CSV, one row per host\n"
-            "  -o, --output FILE      write results to FILE (appended to when it is the --resume file)\n"
-            "  -q, --quiet            no progress line and no summary\n"
-            "  --data DIR             knowledge-base bundle directory\n"
-            "  -h, --help             this text\n\n"
-            "Exit status: 0 nothing vulnerable, 1 a host has a CVE with status vulnerable,\n"
-            "2 usage error, 3 runtime error or interrupted scan. docs/scan.md has the details.\n");
+    fprintf(out, "usage: exaudit scan [options] TARGET...\n\n"
+                 "Find Microsoft Exchange servers, their build and their exposure, with safe requests\n"
+                 "only (docs/probes.md). TARGET: host, address, CIDR, a.b.c.d-e range, URL; '-' or no\n"
+                 "TARGET with a pipe reads targets (also zmap and masscan -oL/-oJ output) from stdin.\n\n"
+                 "Targets:\n"
+                 "  -iL, --input FILE      read targets from FILE (repeatable)\n"
+                 "  -p, --ports LIST       ports for targets without one (default 443)\n"
+                 "  --http                 plain HTTP for targets without a scheme\n"
+                 "  --exclude LIST         comma-separated addresses, ranges, CIDRs or names not to scan\n"
+                 "  --exclude-file FILE    the same, one per line\n"
+                 "  --shard I/N            scan only shard I of N (1-based) of the de-duplicated list\n"
+                 "  --resume FILE          skip the hosts already in this JSON Lines output\n"
+                 "Probes:\n"
+                 "  --no-active            passive version detection only (no behavioural checks)\n"
+                 "  --no-ntlm              skip the NTLM challenge\n"
+                 "Engine:\n"
+                 "  --concurrency N        hosts in flight (default 1000)\n"
+                 "  --rate N               new hosts per second (default: no limit)\n"
+                 "  --timeout S            per-request time limit (default 10)\n"
+                 "  --connect-timeout S    TCP connect time limit (default 5)\n"
+                 "  --host-timeout S       time budget of one host (default 30)\n"
+                 "  --retries N            retries after a connect timeout (default 1)\n"
+                 "  --proxy URL            send everything through this proxy\n"
+                 "  --user-agent S         User-Agent header\n"
+                 "  --http1.1              never negotiate HTTP/2\n"
+                 "  --legacy-tls           also talk TLS 1.0/1.1 and weak ciphers\n"
+                 "  --resolve H:P:A        use address A for host H port P (repeatable)\n"
+                 "  --max-body BYTES       body bytes kept per parsed page (default 65536)\n"
+                 "Output:\n"
+                 "  --json                 JSON Lines, one object per host (docs/schema.md)\n"
+                 "  --csv                  CSV, one row per host\n"
+                 "  -o, --output FILE      write results to FILE (appended to when it is the --resume file)\n"
+                 "  -q, --quiet            no progress line and no summary\n"
+                 "  --data DIR             knowledge-base bundle directory\n"
+                 "  -h, --help             this text\n\n"
+                 "Exit status: 0 nothing vulnerable, 1 a host has a CVE with status vulnerable,\n"
+                 "2 usage error, 3 runtime error or interrupted scan. docs/scan.md has the details.\n");
 }
 
 /* ---- engine callbacks ------------------------------------------------------------------------------ */
@@ -259,7 +258,10 @@ static void on_sig(int sig)
         _exit(EXIT_RUNTIME);
 }
 
-static void warn_target(void *ctx, const char *msg) { fprintf(stderr, "exaudit scan: warning: %s\n", msg); }
+static void warn_target(void *ctx, const char *msg)
+{
+    fprintf(stderr, "exaudit scan: warning: %s\n", msg);
+}
 
 /* Load the labels of finished hosts from a JSON Lines file; a cut last line is ignored. */
 static int load_resume(scan *s, const char *path, size_t *count)
@@ -332,9 +334,30 @@ typedef struct cli {
 } cli;
 
 enum {
-    O_INPUT = 256, O_HTTP, O_EXCLUDE, O_EXCLUDE_FILE, O_SHARD, O_RESUME, O_NO_ACTIVE, O_NO_NTLM, O_CONC, O_RATE,
-    O_TIMEOUT, O_CTIMEOUT, O_HTIMEOUT, O_RETRIES, O_PROXY, O_UA, O_HTTP1, O_LEGACY, O_RESOLVE, O_MAXBODY, O_JSON,
-    O_CSV, O_DATA, O_LOOPBACK
+    O_INPUT = 256,
+    O_HTTP,
+    O_EXCLUDE,
+    O_EXCLUDE_FILE,
+    O_SHARD,
+    O_RESUME,
+    O_NO_ACTIVE,
+    O_NO_NTLM,
+    O_CONC,
+    O_RATE,
+    O_TIMEOUT,
+    O_CTIMEOUT,
+    O_HTIMEOUT,
+    O_RETRIES,
+    O_PROXY,
+    O_UA,
+    O_HTTP1,
+    O_LEGACY,
+    O_RESOLVE,
+    O_MAXBODY,
+    O_JSON,
+    O_CSV,
+    O_DATA,
+    O_LOOPBACK
 };
 
 static int option(scan *s, cli *c, int opt, const char *arg)
@@ -358,7 +381,8 @@ static int option(scan *s, cli *c, int opt, const char *arg)
             return ex_usage_error("scan", "too many --exclude-file options");
         c->exclude_files[c->nexclude_files++] = arg;
         return 0;
-    case O_SHARD: return parse_shard(arg, &c->to) ? ex_usage_error("scan", "bad shard '%s' (I/N, 1 <= I <= N)", arg) : 0;
+    case O_SHARD:
+        return parse_shard(arg, &c->to) ? ex_usage_error("scan", "bad shard '%s' (I/N, 1 <= I <= N)", arg) : 0;
     case O_RESUME: c->resume = arg; return 0;
     case O_NO_ACTIVE: s->plan.active = false; return 0;
     case O_NO_NTLM: s->plan.ntlm = false; return 0;
@@ -406,36 +430,35 @@ static int option(scan *s, cli *c, int opt, const char *arg)
 
 static int parse_args(scan *s, cli *c, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"input", required_argument, NULL, O_INPUT},
-        {"ports", required_argument, NULL, 'p'},
-        {"http", no_argument, NULL, O_HTTP},
-        {"exclude", required_argument, NULL, O_EXCLUDE},
-        {"exclude-file", required_argument, NULL, O_EXCLUDE_FILE},
-        {"shard", required_argument, NULL, O_SHARD},
-        {"resume", required_argument, NULL, O_RESUME},
-        {"no-active", no_argument, NULL, O_NO_ACTIVE},
-        {"no-ntlm", no_argument, NULL, O_NO_NTLM},
-        {"concurrency", required_argument, NULL, O_CONC},
-        {"rate", required_argument, NULL, O_RATE},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"connect-timeout", required_argument, NULL, O_CTIMEOUT},
-        {"host-timeout", required_argument, NULL, O_HTIMEOUT},
-        {"retries", required_argument, NULL, O_RETRIES},
-        {"proxy", required_argument, NULL, O_PROXY},
-        {"user-agent", required_argument, NULL, O_UA},
-        {"http1.1", no_argument, NULL, O_HTTP1},
-        {"legacy-tls", no_argument, NULL, O_LEGACY},
-        {"loopback-only", no_argument, NULL, O_LOOPBACK},
-        {"resolve", required_argument, NULL, O_RESOLVE},
-        {"max-body", required_argument, NULL, O_MAXBODY},
-        {"json", no_argument, NULL, O_JSON},
-        {"csv", no_argument, NULL, O_CSV},
-        {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"data", required_argument, NULL, O_DATA},
-        {"help", no_argument, NULL, 'h'},
-        {0}};
+    static const struct option longopts[] = {{"input", required_argument, NULL, O_INPUT},
+                                             {"ports", required_argument, NULL, 'p'},
+                                             {"http", no_argument, NULL, O_HTTP},
+                                             {"exclude", required_argument, NULL, O_EXCLUDE},
+                                             {"exclude-file", required_argument, NULL, O_EXCLUDE_FILE},
+                                             {"shard", required_argument, NULL, O_SHARD},
+                                             {"resume", required_argument, NULL, O_RESUME},
+                                             {"no-active", no_argument, NULL, O_NO_ACTIVE},
+                                             {"no-ntlm", no_argument, NULL, O_NO_NTLM},
+                                             {"concurrency", required_argument, NULL, O_CONC},
+                                             {"rate", required_argument, NULL, O_RATE},
+                                             {"timeout", required_argument, NULL, O_TIMEOUT},
+                                             {"connect-timeout", required_argument, NULL, O_CTIMEOUT},
+                                             {"host-timeout", required_argument, NULL, O_HTIMEOUT},
+                                             {"retries", required_argument, NULL, O_RETRIES},
+                                             {"proxy", required_argument, NULL, O_PROXY},
+                                             {"user-agent", required_argument, NULL, O_UA},
+                                             {"http1.1", no_argument, NULL, O_HTTP1},
+                                             {"legacy-tls", no_argument, NULL, O_LEGACY},
+                                             {"loopback-only", no_argument, NULL, O_LOOPBACK},
+                                             {"resolve", required_argument, NULL, O_RESOLVE},
+                                             {"max-body", required_argument, NULL, O_MAXBODY},
+                                             {"json", no_argument, NULL, O_JSON},
+                                             {"csv", no_argument, NULL, O_CSV},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"data", required_argument, NULL, O_DATA},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
     /* nmap's "-iL FILE" spelling */
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-iL"))
@@ -565,10 +588,11 @@ static int run(scan *s, cli *c)
     if (!s->quiet) {
         ex_scan_summary_print(s->summary_out, &s->sum, secs, s->color);
         if (ts.duplicates || ts.excluded || ts.resumed || ts.bad_lines)
-            fprintf(s->summary_out, "  targets: %llu duplicates dropped, %llu excluded, %llu already done, %llu bad "
-                                    "lines\n",
-                    (unsigned long long)ts.duplicates, (unsigned long long)ts.excluded,
-                    (unsigned long long)ts.resumed, (unsigned long long)ts.bad_lines);
+            fprintf(s->summary_out,
+                    "  targets: %llu duplicates dropped, %llu excluded, %llu already done, %llu bad "
+                    "lines\n",
+                    (unsigned long long)ts.duplicates, (unsigned long long)ts.excluded, (unsigned long long)ts.resumed,
+                    (unsigned long long)ts.bad_lines);
     }
     if (rc != 0)
         fprintf(stderr, "exaudit scan: %s\n", err);

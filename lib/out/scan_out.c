@@ -50,7 +50,10 @@ json_t *ex_json_text(const char *s)
     return j ? j : json_null();
 }
 
-static json_t *text_or_null(const char *s) { return s && *s ? ex_json_text(s) : json_null(); }
+static json_t *text_or_null(const char *s)
+{
+    return s && *s ? ex_json_text(s) : json_null();
+}
 
 static json_t *tls_json(const ex_scan_host *h)
 {
@@ -75,7 +78,8 @@ static json_t *tls_json(const ex_scan_host *h)
     json_object_set_new(cert, "issuer", ex_json_text(c->issuer));
     json_object_set_new(cert, "not_before", text_or_null(c->not_before));
     json_object_set_new(cert, "not_after", text_or_null(c->not_after));
-    json_object_set_new(cert, "expired", json_boolean(c->not_after_unix && c->not_after_unix < h->ci->started_ms / 1000));
+    json_object_set_new(cert, "expired",
+                        json_boolean(c->not_after_unix && c->not_after_unix < h->ci->started_ms / 1000));
     json_object_set_new(cert, "self_signed", json_boolean(c->self_signed));
     json_object_set_new(cert, "sha256", json_string(c->sha256));
     json_object_set_new(t, "certificate", cert);
@@ -365,7 +369,8 @@ void ex_scan_summary_add(ex_scan_summary *s, const ex_scan_host *h)
 void ex_scan_summary_print(FILE *out, const ex_scan_summary *s, double seconds, bool color)
 {
     fprintf(out, "\n%sScan summary%s: %llu hosts in %.1f s (%.1f hosts/s)\n", color ? EX_C_BOLD : "",
-            color ? EX_C_RESET : "", (unsigned long long)s->hosts, seconds, seconds > 0 ? (double)s->hosts / seconds : 0);
+            color ? EX_C_RESET : "", (unsigned long long)s->hosts, seconds,
+            seconds > 0 ? (double)s->hosts / seconds : 0);
     fprintf(out, "  Exchange on-premises %6llu   (exact build %llu, CU only %llu, approximate %llu, no build %llu)\n",
             (unsigned long long)s->kinds[EX_KIND_ONPREM], (unsigned long long)s->precision[EX_PRECISION_SU],
             (unsigned long long)s->precision[EX_PRECISION_CU], (unsigned long long)s->precision[EX_PRECISION_APPROX],

@@ -64,11 +64,14 @@ TEST(logon_page_is_onprem_cu_only)
 
 TEST(x_owa_version_lowercase_gives_full_build)
 {
-    /* RD §1.2: wappalyzer#5329, "x-owa-version: 15.1.2242.12" in lower case; an empty value is ignored (righel 912587b). */
+    /* RD §1.2: wappalyzer#5329, "x-owa-version: 15.1.2242.12" in lower case; an empty value is ignored (righel
+     * 912587b). */
     ex_fp fp;
     ex_fp_init(&fp);
-    ex_http_response a = resp("GET /owa/", 302, "X-OWA-Version: \r\nX-FEServer: EXCH01\r\nLocation: /owa/auth/logon.aspx\r\n", "");
-    ex_http_response b = resp("GET /EWS/Exchange.asmx", 401, "x-owa-version: 15.1.2242.12\r\nX-FEServer: EXCH01\r\n", "");
+    ex_http_response a =
+        resp("GET /owa/", 302, "X-OWA-Version: \r\nX-FEServer: EXCH01\r\nLocation: /owa/auth/logon.aspx\r\n", "");
+    ex_http_response b =
+        resp("GET /EWS/Exchange.asmx", 401, "x-owa-version: 15.1.2242.12\r\nX-FEServer: EXCH01\r\n", "");
     ex_fp_observe(&fp, &a);
     ex_fp_result res = conclude(&fp);
     CHECK_INT(res.kind, EX_KIND_ONPREM);
@@ -85,12 +88,16 @@ TEST(x_owa_version_lowercase_gives_full_build)
 static const char MANIFEST[] =
     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<asmv1:assembly xsi:schemaLocation=\"urn:schemas-microsoft-com:asm.v1 "
     "assembly.adaptive.xsd\" manifestVersion=\"1.0\">\n"
-    "<assemblyIdentity xmlns=\"urn:schemas-microsoft-com:asm.v1\" name=\"microsoft.exchange.ediscovery.exporttool.application\" "
-    "version=\"15.1.2375.7\" publicKeyToken=\"b1d1a6c45aa418ce\" language=\"neutral\" processorArchitecture=\"msil\" />\n"
-    "<dependency><dependentAssembly dependencyType=\"install\" codebase=\"microsoft.exchange.ediscovery.exporttool.exe.manifest\">"
+    "<assemblyIdentity xmlns=\"urn:schemas-microsoft-com:asm.v1\" "
+    "name=\"microsoft.exchange.ediscovery.exporttool.application\" "
+    "version=\"15.1.2375.7\" publicKeyToken=\"b1d1a6c45aa418ce\" language=\"neutral\" processorArchitecture=\"msil\" "
+    "/>\n"
+    "<dependency><dependentAssembly dependencyType=\"install\" "
+    "codebase=\"microsoft.exchange.ediscovery.exporttool.exe.manifest\">"
     "<assemblyIdentity version=\"15.1.2375.7\" name=\"microsoft.exchange.ediscovery.exporttool\" "
     "publicKeyToken=\"b1d1a6c45aa418ce\" language=\"neutral\" processorArchitecture=\"msil\" type=\"win32\" />"
-    "</dependentAssembly></dependency>\n<as:assemblyIdentity name=\"microsoft.exchange.ediscovery.exporttool.application\" "
+    "</dependentAssembly></dependency>\n<as:assemblyIdentity "
+    "name=\"microsoft.exchange.ediscovery.exporttool.application\" "
     "version=\"15.1.2375.7\" />\n</asmv1:assembly>";
 
 TEST(exporttool_manifest_is_taken_as_cu_only)
@@ -162,7 +169,8 @@ TEST(redirect_to_microsoft_365_is_online)
 {
     ex_fp fp;
     ex_fp_init(&fp);
-    ex_http_response r = resp("GET /owa/", 302, "Location: https://outlook.office365.com/owa/?realm=contoso.example\r\n", "");
+    ex_http_response r =
+        resp("GET /owa/", 302, "Location: https://outlook.office365.com/owa/?realm=contoso.example\r\n", "");
     ex_fp_observe(&fp, &r);
     CHECK_INT(conclude(&fp).kind, EX_KIND_ONLINE);
 }
@@ -173,8 +181,9 @@ TEST(tmg_page_alone_is_not_exchange)
      * (what the gateway publishes stays unknown). */
     ex_fp fp;
     ex_fp_init(&fp);
-    ex_http_response r = resp("GET /owa/auth/logon.aspx", 200, "Server: Microsoft-IIS/7.5\r\n",
-                              "<html><!-- {57A118C6-2DA9-419d-BE9A-F92B0F9A418B} --><form action=\"/CookieAuth.dll?Logon\">");
+    ex_http_response r =
+        resp("GET /owa/auth/logon.aspx", 200, "Server: Microsoft-IIS/7.5\r\n",
+             "<html><!-- {57A118C6-2DA9-419d-BE9A-F92B0F9A418B} --><form action=\"/CookieAuth.dll?Logon\">");
     ex_fp_observe(&fp, &r);
     CHECK_INT(conclude(&fp).kind, EX_KIND_UNKNOWN_HOST);
     CHECK(!conclude(&fp).have_version);
@@ -212,7 +221,8 @@ TEST(proxylogon_readings)
     ex_http_response logon = resp("GET /owa/auth/logon.aspx", 200, "", LOGON_2019_CU9);
     ex_fp_observe(&fp, &logon);
     /* RD §2.1, final MS NSE: X-CalculatedBETarget naming localhost, any status */
-    ex_http_response pos = resp("GET /owa/auth/x.js", 500, "X-CalculatedBETarget: localhost\r\nX-FEServer: EXCH01\r\n", "");
+    ex_http_response pos =
+        resp("GET /owa/auth/x.js", 500, "X-CalculatedBETarget: localhost\r\nX-FEServer: EXCH01\r\n", "");
     CHECK_INT(ex_fp_read_proxylogon(&fp, &pos, ev, sizeof ev), EX_PSTATE_POSITIVE);
     CHECK_CONTAINS(ev, "X-CalculatedBETarget: localhost");
     ex_http_response neg = resp("GET /owa/auth/x.js", 404, "X-FEServer: EXCH01\r\n", "");
@@ -234,11 +244,12 @@ TEST(proxyshell_readings)
     ex_fp_init(&fp);
     char ev[EX_FP_EVIDENCE];
     /* sample 05: 302 to errorfe with OwaADUserNotFoundException and owaVer */
-    ex_http_response s05 = resp(
-        "GET /autodiscover/autodiscover.json?@test.com/owa/", 302,
-        "Location: /owa/auth/errorfe.aspx?httpCode=500&msgParam=NT+AUTHORITY%5cSYSTEM&owaError=Microsoft.Exchange."
-        "Clients.Owa2.Server.Core.OwaADUserNotFoundException&owaVer=15.2.858.2&be=EXCH01&fe=EXCH01\r\nX-FEServer: EXCH01\r\n",
-        "");
+    ex_http_response s05 =
+        resp("GET /autodiscover/autodiscover.json?@test.com/owa/", 302,
+             "Location: /owa/auth/errorfe.aspx?httpCode=500&msgParam=NT+AUTHORITY%5cSYSTEM&owaError=Microsoft.Exchange."
+             "Clients.Owa2.Server.Core.OwaADUserNotFoundException&owaVer=15.2.858.2&be=EXCH01&fe=EXCH01\r\nX-FEServer: "
+             "EXCH01\r\n",
+             "");
     CHECK_INT(ex_fp_read_proxyshell(&fp, &s05, ev, sizeof ev), EX_PSTATE_POSITIVE);
     ex_fp_observe(&fp, &s05);
     CHECK(fp.build[EX_SRC_OWAVER].seen);
@@ -261,9 +272,11 @@ TEST(proxyshell_readings)
     CHECK_INT(res.version.revision, -1);
     CHECK(!ex_fp_build_is_exact(&res));
     CHECK_CONTAINS(res.version_evidence, "taken as CU only");
-    ex_http_response s401 = resp("GET /autodiscover/autodiscover.json?@test.com/owa/", 401, "X-FEServer: EXCH01\r\n", "");
+    ex_http_response s401 =
+        resp("GET /autodiscover/autodiscover.json?@test.com/owa/", 401, "X-FEServer: EXCH01\r\n", "");
     CHECK_INT(ex_fp_read_proxyshell(&fp, &s401, ev, sizeof ev), EX_PSTATE_INCONCLUSIVE);
-    ex_http_response s400 = resp("GET /autodiscover/autodiscover.json?@test.com/owa/", 400, "X-FEServer: EXCH01\r\n", "");
+    ex_http_response s400 =
+        resp("GET /autodiscover/autodiscover.json?@test.com/owa/", 400, "X-FEServer: EXCH01\r\n", "");
     CHECK_INT(ex_fp_read_proxyshell(&fp, &s400, ev, sizeof ev), EX_PSTATE_NEGATIVE);
 }
 
@@ -316,7 +329,8 @@ TEST(redirect_loop_is_named)
     ex_fp fp;
     ex_fp_init(&fp);
     ex_http_response a = resp("GET /owa/auth/logon.aspx", 302, "Location: https://192.0.2.7/owa/\r\n", "");
-    ex_http_response b = resp("GET /owa/", 302, "Location: https://192.0.2.7/owa/auth/logon.aspx?url=x&reason=0\r\n", "");
+    ex_http_response b =
+        resp("GET /owa/", 302, "Location: https://192.0.2.7/owa/auth/logon.aspx?url=x&reason=0\r\n", "");
     ex_fp_observe(&fp, &a);
     ex_fp_observe(&fp, &b);
     ex_fp_result res = conclude(&fp);
@@ -329,8 +343,8 @@ TEST(gateway_answering_autodiscover_with_json)
     /* RD §6.6: a feilian-agw ZTNA gateway answers /autodiscover/autodiscover.xml with JSON. */
     ex_fp fp;
     ex_fp_init(&fp);
-    ex_http_response r = resp("GET /autodiscover/autodiscover.xml", 200,
-                              "Content-Type: application/json\r\nX-FEServer: EX05\r\n", "{}");
+    ex_http_response r =
+        resp("GET /autodiscover/autodiscover.xml", 200, "Content-Type: application/json\r\nX-FEServer: EX05\r\n", "{}");
     ex_fp_observe(&fp, &r);
     CHECK_STR(fp.waf_id, "ztna-gateway");
     ex_http_response n = resp("GET /owa/auth/x.js", 404, "X-FEServer: EX05\r\n", "");

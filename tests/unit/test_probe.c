@@ -101,9 +101,10 @@ TEST(owa_redirect_elsewhere_is_read_once)
     ex_plan p;
     run_log log;
     start(&p, true);
-    answer script[] = {{"/owa/", NULL, 302, 0, "Location: https://192.0.2.7/CookieAuth.dll?GetLogon?curl=Z2FowaZ2F\r\n", ""},
-                       {"/CookieAuth.dll", NULL, 200, 0, "", "<!-- {57A118C6-2DA9-419d-BE9A-F92B0F9A418B} --><form>"},
-                       {0}};
+    answer script[] = {
+        {"/owa/", NULL, 302, 0, "Location: https://192.0.2.7/CookieAuth.dll?GetLogon?curl=Z2FowaZ2F\r\n", ""},
+        {"/CookieAuth.dll", NULL, 200, 0, "", "<!-- {57A118C6-2DA9-419d-BE9A-F92B0F9A418B} --><form>"},
+        {0}};
     run_plan(&p, script, &log);
     CHECK_INT(log.n, 3);
     CHECK_STR(log.paths[2], "/CookieAuth.dll?GetLogon?curl=Z2FowaZ2F");
@@ -128,11 +129,12 @@ TEST(exact_patched_build_needs_no_probe)
     ex_plan p;
     run_log log;
     start(&p, true);
-    answer script[] = {
-        {"/owa/auth/logon.aspx", NULL, 200, 0, "", "<!-- OwaPage = ASP.auth_logon_aspx --><a href=\"/owa/auth/15.1.2507/t/\">"},
-        {"/owa/", NULL, 302, 0, "X-FEServer: EX1\r\nX-OWA-Version: 15.1.2507.72\r\nLocation: /owa/auth/logon.aspx\r\n", ""},
-        {"/rpc/", NULL, 401, 0, "WWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n", ""},
-        {0}};
+    answer script[] = {{"/owa/auth/logon.aspx", NULL, 200, 0, "",
+                        "<!-- OwaPage = ASP.auth_logon_aspx --><a href=\"/owa/auth/15.1.2507/t/\">"},
+                       {"/owa/", NULL, 302, 0,
+                        "X-FEServer: EX1\r\nX-OWA-Version: 15.1.2507.72\r\nLocation: /owa/auth/logon.aspx\r\n", ""},
+                       {"/rpc/", NULL, 401, 0, "WWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n", ""},
+                       {0}};
     run_plan(&p, script, &log);
     CHECK_INT(log.n, 5);
     CHECK_STR(log.paths[2], "/autodiscover/autodiscover.xml");
@@ -157,8 +159,13 @@ TEST(cu_only_host_walks_the_version_endpoints_then_probes)
                        {"/", NULL, 404, 0, "X-FEServer: EX1\r\n", ""},
                        {0}};
     run_plan(&p, script, &log);
-    const char *want[] = {"/owa/auth/logon.aspx", "/owa/", "/autodiscover/autodiscover.xml", "/owa/service",
-                          "/EWS/Exchange.asmx", "/Microsoft-Server-ActiveSync", "/owa/auth/x.js"};
+    const char *want[] = {"/owa/auth/logon.aspx",
+                          "/owa/",
+                          "/autodiscover/autodiscover.xml",
+                          "/owa/service",
+                          "/EWS/Exchange.asmx",
+                          "/Microsoft-Server-ActiveSync",
+                          "/owa/auth/x.js"};
     for (size_t i = 0; i < EX_ARRAY_LEN(want); i++)
         CHECK_STR(log.paths[i], want[i]);
     CHECK_INT(p.fp.probes[EX_PROBE_PROXYLOGON].state, EX_PSTATE_POSITIVE);

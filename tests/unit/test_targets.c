@@ -68,9 +68,10 @@ TEST(masscan_and_zmap_lines)
     CHECK_INT(ex_target_parse_line("# end", &s, err, sizeof err), 0);
     /* masscan -oJ: one object per line inside [ ], with trailing commas */
     CHECK_INT(ex_target_parse_line("[", &s, err, sizeof err), 0);
-    CHECK_INT(ex_target_parse_line("{   \"ip\": \"198.51.100.9\",   \"timestamp\": \"1700000000\", \"ports\": [ {\"port\": "
-                                   "443, \"proto\": \"tcp\", \"status\": \"open\", \"reason\": \"syn-ack\", \"ttl\": 64} ] },",
-                                   &s, err, sizeof err),
+    CHECK_INT(ex_target_parse_line(
+                  "{   \"ip\": \"198.51.100.9\",   \"timestamp\": \"1700000000\", \"ports\": [ {\"port\": "
+                  "443, \"proto\": \"tcp\", \"status\": \"open\", \"reason\": \"syn-ack\", \"ttl\": 64} ] },",
+                  &s, err, sizeof err),
               1);
     CHECK_INT(s.port, 443);
     CHECK_INT(ex_target_parse_line("]", &s, err, sizeof err), 0);
@@ -82,8 +83,8 @@ TEST(masscan_and_zmap_lines)
 
 TEST(dedup_keeps_first_occurrence_in_order)
 {
-    const char *args[] = {"192.0.2.1", "192.0.2.0/30", "192.0.2.1", "192.0.2.2-3", "mail.example", "MAIL.example",
-                          "192.0.2.1:8443"};
+    const char *args[] = {"192.0.2.1",    "192.0.2.0/30", "192.0.2.1",     "192.0.2.2-3",
+                          "mail.example", "MAIL.example", "192.0.2.1:8443"};
     ex_targets *t = make(args, 7, 0, 0);
     char out[1024];
     drain(t, out, sizeof out);
