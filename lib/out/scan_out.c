@@ -5,48 +5,17 @@
 #include <time.h>
 
 #include "host.h"
+#include "out/finding_json.h"
 #include "out/summary.h"
 #include "out/term.h"
 #include "util.h"
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
 
-/* Length of a valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || n > left || (n == 2 && c < 0xc2))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
-        return 0; /* overlong, surrogate */
-    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || c > 0xf4 || (c == 0xf4 && s[1] >= 0x90)))
-        return 0;
-    return n;
-}
-
+/* The core's lossy conversion (invalid UTF-8 becomes U+FFFD), never NULL. */
 json_t *ex_json_text(const char *s)
 {
-    if (!s)
-        return json_null();
-    ex_buf b = {0};
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (n) {
-            ex_buf_append(&b, p + i, n);
-            i += n;
-        } else {
-            ex_buf_append(&b, "\xef\xbf\xbd", 3);
-            i++;
-        }
-    }
-    json_t *j = json_stringn(b.data ? b.data : "", b.len);
-    ex_buf_free(&b);
+    json_t *j = ex_json_string_lossy(s);
     return j ? j : json_null();
 }
 
