@@ -50,7 +50,7 @@ typedef struct engine engine;
 typedef struct host {
     engine *e;
     CURL *easy;
-    CURLSH *share; /* the host's own connection cache: its connections close with it */
+    CURLSH *share; /* the host's own connection and DNS cache: both close with it */
     struct curl_slist *hdrs;
     void *job;
     ex_endpoint ep;
@@ -336,8 +336,12 @@ static bool start_host(engine *e, const ex_endpoint *ep)
     h->ci.started_ms = wall_ms();
     h->deadline = mono_ms() + e->o->host_timeout_ms;
     h->easy = curl_easy_init();
+    /* The host's own share holds its connections and its DNS entry: both go with it. A DNS cache shared
+     * by the whole scan would be pruned by a walk over every host resolved in the last minute, on every
+     * connection (O(hosts) per connect). */
     h->share = curl_share_init();
-    if (h->share && curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+    if (h->share && (curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+                     curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)) {
         curl_share_cleanup(h->share);
         h->share = NULL; /* fall back to the multi's cache */
     }
