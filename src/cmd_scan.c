@@ -32,6 +32,7 @@ typedef struct scan {
     bool color, progress, quiet;
     const ex_kb *kb;
     ex_assess_cache *assessments;
+    ex_record_cache *records; /* NULL only costs time */
     int64_t today;
     ex_plan_opts plan;
     ex_engine_opts eng;
@@ -139,12 +140,10 @@ static void clear_progress(scan *s)
 static void write_host(scan *s, const ex_scan_host *h)
 {
     if (s->fmt == FMT_JSON) {
-        json_t *o = ex_scan_json(h);
-        char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        char *text = ex_scan_json_line(h, s->records);
         if (!text || fputs(text, s->out) == EOF || fputc('\n', s->out) == EOF)
             s->write_failed = true;
         free(text);
-        json_decref(o);
     } else if (s->fmt == FMT_CSV) {
         ex_scan_csv_row(s->out, h);
     } else {
@@ -621,17 +620,20 @@ int cmd_scan(int argc, char **argv)
     s.plan.kb = s.kb;
     s.plan.cache = calloc(1, sizeof *s.plan.cache); /* NULL only costs time */
     s.assessments = ex_assess_cache_new(s.kb);
+    s.records = ex_record_cache_new();
     if (!s.assessments)
         return ex_runtime_error("scan", "out of memory");
     if ((r = setup_targets(&s, &c, argc, argv)) || (r = setup_limits(&s)) || (r = setup_output(&s, &c))) {
         ex_targets_free(s.targets);
         free(s.plan.cache);
         ex_assess_cache_free(s.assessments);
+        ex_record_cache_free(s.records);
         return r;
     }
     r = run(&s, &c);
     ex_targets_free(s.targets);
     free(s.plan.cache);
     ex_assess_cache_free(s.assessments);
+    ex_record_cache_free(s.records);
     return r;
 }

@@ -1,6 +1,7 @@
 /* scan_out: see scan_out.h. */
 #include "out/scan_out.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -8,6 +9,7 @@
 #include "out/finding_json.h"
 #include "out/summary.h"
 #include "out/term.h"
+#include "targets.h"
 #include "util.h"
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
@@ -132,36 +134,38 @@ static json_t *timings_json(const ex_scan_host *h)
     return o;
 }
 
-static void merge_host_record(json_t *out, const ex_scan_host *h)
+/* The host record of lib/host.h, with the build's source and evidence, and no
+ * verdict for a host that is not an on-premises Exchange server. */
+static json_t *host_record(const ex_scan_host *h)
 {
     json_t *rec = ex_host_json(h->a);
-    const char *k;
-    json_t *v;
-    bool onprem = h->res->kind == EX_KIND_ONPREM;
-    json_object_foreach(rec, k, v)
-    {
-        if (!strcmp(k, "verdict") && !onprem)
-            json_object_set_new(out, k, json_null()); /* not an Exchange server: no verdict */
-        else
-            json_object_set(out, k, v);
-        if (!strcmp(k, "build") && json_is_object(v)) {
-            json_object_set_new(v, "source", json_string(ex_build_source_name(h->res->source)));
-            json_object_set_new(v, "evidence", ex_json_text(h->res->version_evidence));
-        }
+    if (!rec)
+        return NULL;
+    if (h->res->kind != EX_KIND_ONPREM)
+        json_object_set_new(rec, "verdict", json_null());
+    json_t *b = json_object_get(rec, "build");
+    if (json_is_object(b)) {
+        json_object_set_new(b, "source", json_string(ex_build_source_name(h->res->source)));
+        json_object_set_new(b, "evidence", ex_json_text(h->res->version_evidence));
     }
-    json_decref(rec);
+    return rec;
 }
 
-json_t *ex_scan_json(const ex_scan_host *h)
+static json_t *scan_head(const ex_scan_host *h)
 {
-    const ex_fp *fp = &h->plan->fp;
     json_t *o = json_object();
     json_object_set_new(o, "target", ex_json_text(h->ep->label));
     json_object_set_new(o, "ip", text_or_null(h->ci->ip[0] ? h->ci->ip : h->ep->is_ip ? h->ep->host : NULL));
     json_object_set_new(o, "port", json_integer(h->ep->port));
     json_object_set_new(o, "exchange", json_string(ex_exchange_kind_name(h->res->kind)));
     json_object_set_new(o, "exchange_evidence", text_or_null(h->res->reason));
-    merge_host_record(o, h);
+    return o;
+}
+
+static json_t *scan_tail(const ex_scan_host *h)
+{
+    const ex_fp *fp = &h->plan->fp;
+    json_t *o = json_object();
     json_object_set_new(o, "signals", signals_json(fp));
     json_t *waf = json_null();
     if (fp->waf[0])
@@ -176,6 +180,111 @@ json_t *ex_scan_json(const ex_scan_host *h)
     json_object_set_new(o, "errors", errors_json(h->plan));
     json_object_set_new(o, "timings", timings_json(h));
     return o;
+}
+
+json_t *ex_scan_json(const ex_scan_host *h)
+{
+    json_t *o = scan_head(h), *rec = host_record(h), *tail = scan_tail(h);
+    json_object_update(o, rec);
+    json_object_update(o, tail);
+    json_decref(rec);
+    json_decref(tail);
+    return o;
+}
+
+/* ---- one JSON line, with the host record's text reused between hosts -------------------------- */
+
+#define RECORD_SLOTS 512
+
+struct ex_record_cache {
+    struct {
+        char *key, *text;
+    } slot[RECORD_SLOTS];
+};
+
+ex_record_cache *ex_record_cache_new(void)
+{
+    return calloc(1, sizeof(ex_record_cache));
+}
+
+void ex_record_cache_free(ex_record_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < RECORD_SLOTS; i++) {
+        free(c->slot[i].key);
+        free(c->slot[i].text);
+    }
+    free(c);
+}
+
+/* Everything the record depends on: the facts (build, probe outcomes and their evidence; the day is fixed
+ * for a scan) and what is added to the build object. */
+static void record_key(const ex_scan_host *h, ex_buf *k)
+{
+    char v[EX_VERSION_STRLEN] = "-";
+    if (h->res->have_version)
+        ex_version_format(&h->res->version, v, sizeof v);
+    ex_buf_printf(k, "%d|%d|%s|%d|%s", h->res->kind, h->res->have_version, v, h->res->source, h->res->version_evidence);
+    for (int i = 0; i < EX_PROBE_COUNT; i++)
+        ex_buf_printf(k, "|%d:%s", h->plan->fp.probes[i].state, h->plan->fp.probes[i].evidence);
+}
+
+/* The members of an object's dump, without its braces ("" for an empty object). */
+static char *inner(json_t *o)
+{
+    char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    size_t n = t ? strlen(t) : 0;
+    if (n < 2) {
+        free(t);
+        return NULL;
+    }
+    memmove(t, t + 1, n - 2);
+    t[n - 2] = '\0';
+    return t;
+}
+
+static const char *cached_record(const ex_scan_host *h, ex_record_cache *c, char **owned)
+{
+    ex_buf k = {0};
+    record_key(h, &k);
+    *owned = NULL;
+    if (!k.data)
+        return NULL;
+    unsigned i = (unsigned)(ex_hash64(k.data, k.len, 11) % RECORD_SLOTS);
+    if (c && c->slot[i].key && !strcmp(c->slot[i].key, k.data)) {
+        ex_buf_free(&k);
+        return c->slot[i].text;
+    }
+    json_t *rec = host_record(h);
+    char *text = inner(rec);
+    json_decref(rec);
+    if (!c || !text) {
+        ex_buf_free(&k);
+        *owned = text;
+        return text;
+    }
+    free(c->slot[i].key);
+    free(c->slot[i].text);
+    c->slot[i].key = ex_buf_steal(&k);
+    c->slot[i].text = text;
+    return text;
+}
+
+char *ex_scan_json_line(const ex_scan_host *h, ex_record_cache *c)
+{
+    json_t *head = scan_head(h), *tail = scan_tail(h);
+    char *a = inner(head), *z = inner(tail), *owned;
+    const char *rec = cached_record(h, c, &owned);
+    ex_buf line = {0};
+    if (a && rec && z)
+        ex_buf_printf(&line, "{%s,%s,%s}", a, rec, z);
+    free(a);
+    free(z);
+    free(owned);
+    json_decref(head);
+    json_decref(tail);
+    return ex_buf_steal(&line);
 }
 
 /* ---- CSV (RFC 4180; cells that a spreadsheet would run as a formula are defused) ------------- */

@@ -28,6 +28,14 @@ json_t *ex_json_text(const char *s);
 
 json_t *ex_scan_json(const ex_scan_host *h);
 
+/* The same object as one line of text (no newline; caller frees; NULL when
+ * out of memory). The host-record part is built once per distinct set of
+ * facts and reused from c (may be NULL): most hosts of a fleet share it. */
+typedef struct ex_record_cache ex_record_cache;
+ex_record_cache *ex_record_cache_new(void);
+void ex_record_cache_free(ex_record_cache *c);
+char *ex_scan_json_line(const ex_scan_host *h, ex_record_cache *c);
+
 void ex_scan_csv_header(FILE *out);
 void ex_scan_csv_row(FILE *out, const ex_scan_host *h);
 
