@@ -177,20 +177,25 @@ def main():
     cert, key, portfile = sys.argv[1:4]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    port = 0
-    servers = []
-    for i, p in enumerate(PERSONAS):
-        addr = "127.77.0.%d" % (i + 1)
-        srv = ThreadingHTTPServer((addr, port), make_handler(p))
-        srv.daemon_threads = True
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-        port = srv.server_address[1]
-        servers.append(srv)
+    # Every persona listens on the same port of its own address: take a port that is free on all of them.
+    for _ in range(50):
+        port, servers = 0, []
+        try:
+            for i, p in enumerate(PERSONAS):
+                srv = ThreadingHTTPServer(("127.77.0.%d" % (i + 1), port), make_handler(p))
+                srv.daemon_threads = True
+                srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+                port = srv.server_address[1]
+                servers.append(srv)
+            stall = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            stall.bind(("127.77.0.8", port))
+            break
+        except OSError:
+            for srv in servers:
+                srv.server_close()
+    for srv in servers:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     # 127.77.0.8: a TLS tarpit, TCP accepted and never a byte of TLS (curl's connect phase stalls).
-    stall = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    stall.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    stall.bind(("127.77.0.8", port))
     stall.listen(16)
     held = []
     def hold():
