@@ -96,17 +96,6 @@ static void owa_encode(const char *s, char *out, size_t n)
     out[o] = '\0';
 }
 
-static void redirect(const lab_ctx *c, lab_resp *r, const char *location)
-{
-    lab_resp_status(r, 302, "Found");
-    lab_resp_header(r, "Location", "%s", location);
-    lab_resp_header(r, "Content-Type", "text/html; charset=UTF-8");
-    lab_resp_bodyf(r,
-                   "<html><head><title>Object moved</title></head><body>\r\n<h2>Object moved to <a "
-                   "href=\"%s\">here</a>.</h2>\r\n</body></html>\r\n",
-                   location);
-}
-
 /* ---- authentication -------------------------------------------------------------------------------- */
 
 enum { AUTH_NEGOTIATE = 1, AUTH_NTLM = 2, AUTH_BASIC = 4, AUTH_BEARER = 8 };
@@ -275,7 +264,7 @@ static void owa_redirect(const lab_ctx *c, lab_resp *r, const char *app)
     owa_encode(url, enc, sizeof enc);
     snprintf(loc, sizeof loc, "https://%s/owa/auth/logon.aspx?%surl=%s&reason=0", lab_host_or_internal(c),
              is2010(c) ? "replaceCurrent=1&" : "", enc);
-    redirect(c, r, loc);
+    lab_redirect(r, loc);
     fe_server(c, r);
     if (c->host->quirks & LAB_Q_XOWA_ON_302)
         owa_version(c, r, false);
@@ -288,7 +277,7 @@ static void root_redirect(const lab_ctx *c, lab_resp *r)
 {
     char loc[320];
     snprintf(loc, sizeof loc, "https://%s/owa/", lab_host_or_internal(c));
-    redirect(c, r, loc);
+    lab_redirect(r, loc);
     fe_server(c, r);
 }
 
@@ -525,7 +514,7 @@ static bool proxylogon(const lab_ctx *c, lab_resp *r)
         snprintf(url, sizeof url, "https://%s/owa/", lab_host_or_internal(c));
         owa_encode(url, enc, sizeof enc);
         snprintf(loc, sizeof loc, "https://%s/owa/auth/logon.aspx?url=%s&reason=0", lab_host_or_internal(c), enc);
-        redirect(c, r, loc);
+        lab_redirect(r, loc);
     } else {
         lab_resp_status(r, 500, "Internal Server Error");
         lab_resp_header(r, "Content-Type", "text/html; charset=utf-8");
@@ -569,7 +558,7 @@ static void proxyshell_owa(const lab_ctx *c, lab_resp *r)
              "&ts=%llu&fe=%s&reason=0&forest=%s",
              cv, c->host->computer, (unsigned long long)(132600000000000000ull + (c->host->rnd % 1000000000ull)),
              c->host->computer, c->host->dns_domain);
-    redirect(c, r, loc);
+    lab_redirect(r, loc);
     lab_resp_header(r, "X-Owa-Error", "Microsoft.Exchange.Clients.Owa2.Server.Core.OwaADUserNotFoundException");
     lab_resp_header(r, "X-OWA-DiagnosticsInfo", "0;0;0");
     lab_resp_header(r, "X-OwaSuppLevel", "0");

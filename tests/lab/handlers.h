@@ -33,6 +33,7 @@ int lab_ntlm_type2(const lab_host *h, const unsigned char challenge[8], uint64_t
 void lab_request_id(const lab_ctx *c, char *buf, size_t n);
 void lab_iis_headers(const lab_ctx *c, lab_resp *r);
 void lab_iis_404(const lab_ctx *c, lab_resp *r);
+void lab_redirect(lab_resp *r, const char *location);
 /* The Host the client asked for, or the internal address IIS leaks without one. */
 const char *lab_host_or_internal(const lab_ctx *c);
 

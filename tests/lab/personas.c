@@ -48,7 +48,8 @@ void lab_iis_404(const lab_ctx *c, lab_resp *r)
                       "unavailable.</h3></fieldset></div></body></html>\r\n");
 }
 
-static void redirect_to(lab_resp *r, const char *location)
+/* A 302 with the small "Object moved" body IIS writes. */
+void lab_redirect(lab_resp *r, const char *location)
 {
     lab_resp_status(r, 302, "Found");
     lab_resp_header(r, "Location", "%s", location);
@@ -105,7 +106,7 @@ static void exo(const lab_ctx *c, lab_resp *r)
     lab_request_id(c, id, sizeof id);
     if (path_is(c, "/")) {
         exo_headers(c, r, 302);
-        redirect_to(r, "https://outlook.office365.com/owa/");
+        lab_redirect(r, "https://outlook.office365.com/owa/");
     } else if (path_under(c, "/owa") || path_under(c, "/ecp")) {
         exo_headers(c, r, 302);
         snprintf(loc, sizeof loc,
@@ -114,7 +115,7 @@ static void exo(const lab_ctx *c, lab_resp *r)
                  "0ff1-ce00-000000000000&response_mode=form_post&response_type=code+id_token&scope=openid&msafed=1&"
                  "msaredir=1&client-request-id=%s&protectedtoken=true",
                  id);
-        redirect_to(r, loc);
+        lab_redirect(r, loc);
     } else if (path_under(c, "/ews") || path_under(c, "/autodiscover") ||
                path_under(c, "/microsoft-server-activesync") || path_under(c, "/mapi") || path_under(c, "/rpc") ||
                path_under(c, "/oab") || path_is(c, "/autodiscover/autodiscover.json")) {
@@ -208,7 +209,7 @@ static void tmg(const lab_ctx *c, lab_resp *r)
     curl[o] = '\0';
     snprintf(loc, sizeof loc, "https://%s/CookieAuth.dll?GetLogon?curl=%s&reason=0&formdir=3", lab_host_or_internal(c),
              curl);
-    redirect_to(r, loc);
+    lab_redirect(r, loc);
 }
 
 /* ---- plain web servers ----------------------------------------------------------------------------- */
@@ -378,7 +379,7 @@ static void redirect_loop(const lab_ctx *c, lab_resp *r)
                  host);
     else
         snprintf(loc, sizeof loc, "https://%s/owa/", host);
-    redirect_to(r, loc);
+    lab_redirect(r, loc);
 }
 
 /* Part of an answer, then a TCP reset (SO_LINGER 0, server.c). */

@@ -292,8 +292,8 @@ static int answer(conn *c, int parsed)
     return do_write(c);
 }
 
-/* Handle every complete request in the input buffer. */
-static void process_input(conn *c)
+/* Handle every complete request in the input buffer. Returns IO_CLOSED when c is gone. */
+static int process_input(conn *c)
 {
     while (c->state == ST_READ) {
         if (c->discard) {
@@ -302,25 +302,28 @@ static void process_input(conn *c)
             c->in_len -= k;
             c->discard -= k;
             if (c->discard)
-                return;
+                return IO_DONE;
         }
         if (c->in_len == 0) {
             free(c->in); /* idle keep-alive connections hold no buffer */
             c->in = NULL;
-            return;
+            return IO_DONE;
         }
         int rc = lab_http_parse(c->in, c->in_len, &c->w->req);
         if (rc == LAB_PARSE_MORE && c->in_len < IN_CAP)
-            return;
+            return IO_DONE;
         if (rc == LAB_PARSE_MORE)
             rc = LAB_PARSE_TOO_LARGE;
-        if (answer(c, rc) != IO_DONE)
-            return;
+        int io = answer(c, rc);
+        if (io != IO_DONE)
+            return io;
     }
+    return IO_PENDING;
 }
 
 static void do_read(conn *c)
 {
+    bool eof = false;
     if (!c->in && !(c->in = malloc(IN_CAP))) {
         conn_free(c, true);
         return;
@@ -340,10 +343,15 @@ static void do_read(conn *c)
             set_events(c, EPOLLOUT | EPOLLRDHUP);
             break;
         }
-        conn_free(c, false);
-        return;
+        eof = true; /* the client closed (or broke) its side: answer what it sent, then close */
+        break;
     }
-    process_input(c);
+    if (process_input(c) == IO_CLOSED || !eof)
+        return;
+    if (c->state == ST_WRITE)
+        c->close_after = true;
+    else
+        conn_free(c, false);
 }
 
 static void do_handshake(conn *c)
@@ -403,7 +411,7 @@ static void conn_event(conn *c, uint32_t ev)
     case ST_HANDSHAKE: do_handshake(c); return;
     case ST_WRITE:
         if (do_write(c) == IO_DONE)
-            process_input(c);
+            (void)process_input(c);
         return;
     default:
         if (ev & (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP | EPOLLERR))

@@ -32,6 +32,50 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
     return ok ? 0 : -1;
 }
 
+/* Leaf extensions that are the same for every host, built once: parsing extension strings per
+ * host cost more than signing the certificate. */
+static X509_EXTENSION *leaf_bc, *leaf_eku;
+
+/* subjectAltName from a comma-separated list of DNS names. */
+static X509_EXTENSION *san_ext(const char *names)
+{
+    GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+    char buf[400];
+    snprintf(buf, sizeof buf, "%s", names);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok && gens; tok = strtok_r(NULL, ",", &save)) {
+        GENERAL_NAME *gn = GENERAL_NAME_new();
+        ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+        if (!gn || !ia5 || !ASN1_STRING_set(ia5, tok, -1)) {
+            GENERAL_NAME_free(gn);
+            ASN1_IA5STRING_free(ia5);
+            break;
+        }
+        GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+        sk_GENERAL_NAME_push(gens, gn);
+    }
+    X509_EXTENSION *ext = gens ? X509V3_EXT_i2d(NID_subject_alt_name, 0, gens) : NULL;
+    GENERAL_NAMES_free(gens);
+    return ext;
+}
+
+/* The leaf key's SubjectPublicKeyInfo, encoded once: X509_set_pubkey runs OpenSSL 3's encoder
+ * lookup on every call, which cost most of a per-host certificate. */
+static unsigned char *leaf_point;
+static int leaf_point_len;
+
+static int set_leaf_pubkey(X509 *x)
+{
+    unsigned char *copy = OPENSSL_memdup(leaf_point, (size_t)leaf_point_len);
+    if (!copy)
+        return 0;
+    if (!X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                                OBJ_nid2obj(NID_X9_62_prime256v1), copy, leaf_point_len)) {
+        OPENSSL_free(copy);
+        return 0;
+    }
+    return 1;
+}
+
 static X509 *make_cert(const char *cn, const char *org, const char *san, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *signer,
                        uint64_t serial, bool ca)
 {
@@ -47,19 +91,33 @@ static X509 *make_cert(const char *cn, const char *org, const char *san, EVP_PKE
         X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)org, -1, -1, 0);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
     X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-    X509_set_pubkey(x, pub);
+    if (pub == leaf_key && leaf_point ? !set_leaf_pubkey(x) : !X509_set_pubkey(x, pub)) {
+        X509_free(x);
+        return NULL;
+    }
     int rc = 0;
     if (ca) {
         rc |= add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
         rc |= add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
     } else {
-        rc |= add_ext(x, issuer, NID_basic_constraints, "CA:FALSE");
-        rc |= add_ext(x, issuer, NID_ext_key_usage, "serverAuth");
-        rc |= add_ext(x, issuer, NID_subject_alt_name, san);
+        X509_EXTENSION *alt = san_ext(san);
+        rc |= !alt || !X509_add_ext(x, leaf_bc, -1) || !X509_add_ext(x, leaf_eku, -1) || !X509_add_ext(x, alt, -1);
+        X509_EXTENSION_free(alt);
     }
     if (rc || !X509_sign(x, signer, EVP_sha256())) {
         X509_free(x);
         return NULL;
+    }
+    if (pub == leaf_key && leaf_point) {
+        /* A key set from its encoded bits has no decoded EVP_PKEY for OpenSSL to match against the
+         * private key: a DER round trip decodes it. */
+        unsigned char *der = NULL;
+        int n = i2d_X509(x, &der);
+        const unsigned char *p = der;
+        X509 *y = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
+        OPENSSL_free(der);
+        X509_free(x);
+        x = y;
     }
     return x;
 }
@@ -107,6 +165,20 @@ int lab_tls_init(int (*cert_cb)(SSL *ssl, void *arg))
     leaf_key = new_p256();
     if (!ca_key || !leaf_key)
         return -1;
+    leaf_bc = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "CA:FALSE");
+    leaf_eku = X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage, "serverAuth");
+    if (!leaf_bc || !leaf_eku)
+        return -1;
+    X509_PUBKEY *pk = NULL;
+    const unsigned char *point;
+    int point_len;
+    if (!X509_PUBKEY_set(&pk, leaf_key) || !X509_PUBKEY_get0_param(NULL, &point, &point_len, NULL, pk) ||
+        !(leaf_point = OPENSSL_memdup(point, (size_t)point_len))) {
+        X509_PUBKEY_free(pk);
+        return -1;
+    }
+    leaf_point_len = point_len;
+    X509_PUBKEY_free(pk);
     ca_cert = make_cert("exaudit-lab CA", "exaudit lab", NULL, ca_key, NULL, ca_key, 1, true);
     if (!ca_cert)
         return -1;
@@ -135,6 +207,11 @@ void lab_tls_free(void)
     X509_free(ca_cert);
     EVP_PKEY_free(ca_key);
     EVP_PKEY_free(leaf_key);
+    OPENSSL_free(leaf_point);
+    leaf_point = NULL;
+    X509_EXTENSION_free(leaf_bc);
+    X509_EXTENSION_free(leaf_eku);
+    leaf_bc = leaf_eku = NULL;
     ctx_modern = ctx_old = NULL;
     ca_cert = NULL;
     ca_key = leaf_key = NULL;
@@ -156,9 +233,9 @@ static X509 *host_cert(const lab_host *h)
     const char *cn = h->tls_name;
     if (h->persona->kind == LAB_K_EXO) {
         cn = "outlook.com";
-        snprintf(san, sizeof san, "DNS:outlook.com,DNS:*.outlook.com,DNS:outlook.office365.com,DNS:*.office365.com");
+        snprintf(san, sizeof san, "outlook.com,*.outlook.com,outlook.office365.com,*.office365.com");
     } else {
-        snprintf(san, sizeof san, "DNS:%s,DNS:autodiscover.%s.example", h->tls_name, h->org);
+        snprintf(san, sizeof san, "%s,autodiscover.%s.example", h->tls_name, h->org);
     }
     return make_cert(cn, h->persona->kind == LAB_K_EXO ? "Microsoft Corporation" : NULL, san, leaf_key, ca_cert, ca_key,
                      ((uint64_t)h->index << 16) | 0x1a5u, false);

@@ -178,12 +178,17 @@ typedef enum probe { PROBE_NONE, PROBE_POSITIVE, PROBE_NEGATIVE, PROBE_MITIGATED
  *   CVE-2021-34473  ProxyShell autodiscover.json SSRF (§2.2): errorfe 302 / MAPI 200 when vulnerable;
  *   CVE-2022-41040  the ProxyNotShell URL only shows the EOMTv2 abort (§2.4, logs §6.2); its
  *                   unauthenticated answers are the same for fixed and unfixed builds.
- * F5 ASM answers attack patterns with its own page: no probe decides anything behind it. */
+ * F5 ASM answers attack patterns with its own page: no probe decides anything behind it. Hidden
+ * personas do not publish /owa: the ProxyLogon probe decides nothing there either. */
 static probe probe_outcome(const lab_persona *p, const char *cve, lab_status build_truth)
 {
     if (p->flags & LAB_F_WAF_F5)
         return PROBE_NONE;
     if (strcmp(cve, "CVE-2021-26855") == 0) {
+        /* The probe lives under /owa/auth/: where OWA is not published it meets a 404 whatever the
+         * build, which decides nothing. */
+        if (p->flags & LAB_F_HIDDEN)
+            return PROBE_NONE;
         if (p->flags & LAB_F_EOMT)
             return PROBE_MITIGATED;
         return build_truth == LAB_S_VULNERABLE ? PROBE_POSITIVE : PROBE_NEGATIVE;
