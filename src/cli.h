@@ -22,6 +22,7 @@ typedef struct ex_command {
 
 int cmd_build(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
 int cmd_record(int argc, char **argv);

@@ -7,6 +7,7 @@
 static const ex_command commands[] = {
     {"build", cmd_build, "what a build number is, and what it is exposed to"},
     {"kb", cmd_kb, "show or update the knowledge base"},
+    {"scan", cmd_scan, "find Exchange servers, their build and exposure, with safe remote probes"},
     {"hunt", cmd_hunt, "hunt for compromise in the logs and files of an Exchange server"},
     {"hosts", cmd_hosts, "the fleet: list, add, import, tag, remove hosts"},
     {"record", cmd_record, "record scan or hunt results (JSON) into the inventory"},

@@ -1,0 +1,632 @@
+/* engine: see engine.h. The loop follows libcurl's multi_socket contract
+ * (curl_multi_socket_action + CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION). */
+#include "engine.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define TICK_MS 250
+
+static volatile sig_atomic_t stop_level;
+
+void ex_engine_request_stop(int level)
+{
+    if (level > stop_level)
+        stop_level = level;
+}
+
+int ex_engine_stop_level(void)
+{
+    return stop_level;
+}
+
+void ex_engine_default_opts(ex_engine_opts *o)
+{
+    *o = (ex_engine_opts){.concurrency = 1000,
+                          .connect_timeout_ms = 5000,
+                          .request_timeout_ms = 10000,
+                          .host_timeout_ms = 30000,
+                          .retries = 1,
+                          .user_agent = "Mozilla/5.0 (compatible; exaudit/0.1; safe Exchange audit)",
+                          .max_headers = 64 * 1024,
+                          .max_read = 256 * 1024};
+}
+
+typedef struct engine engine;
+
+typedef struct host {
+    engine *e;
+    CURL *easy;
+    CURLSH *share; /* the host's own connection and DNS cache: both close with it */
+    struct curl_slist *hdrs;
+    void *job;
+    ex_endpoint ep;
+    ex_http_request req;
+    char url[1200];
+    ex_buf hbuf, bbuf;
+    size_t body_read;
+    bool hdr_over, body_over, excluded_hit, not_loopback, cert_done;
+    int retries_left;
+    int64_t deadline;
+    X509 *cert;
+    ex_conn_info ci;
+    char errbuf[CURL_ERROR_SIZE];
+    struct host *prev, *next; /* hosts in flight */
+} host;
+
+struct engine {
+    const ex_engine_opts *o;
+    const ex_engine_ops *ops;
+    void *user;
+    CURLM *multi;
+    int epfd;
+    int64_t timer_at; /* monotonic ms, -1 = none */
+    struct curl_slist *resolve;
+    double tokens;
+    int64_t last_refill;
+    bool exhausted, failed;
+    char *err;
+    size_t errlen;
+    ex_engine_stats st;
+    int64_t t0, last_tick;
+    host *hosts;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+unsigned long ex_engine_fds_needed(unsigned concurrency)
+{
+    return 2ul * concurrency + 64;
+}
+
+unsigned long ex_raise_nofile(unsigned long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want) ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? ~0ul : (unsigned long)rl.rlim_cur;
+}
+
+/* ---- curl callbacks -------------------------------------------------------------------- */
+
+static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    engine *e = userp;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(e->epfd, EPOLL_CTL_DEL, s, NULL);
+        return 0;
+    }
+    struct epoll_event ev = {
+        .events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u), .data.fd = s};
+    if (epoll_ctl(e->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
+        epoll_ctl(e->epfd, EPOLL_CTL_ADD, s, &ev);
+    return 0;
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    engine *e = userp;
+    e->timer_at = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+    return 0;
+}
+
+/* The certificate and protocol of the host's first TLS connection. */
+static void take_tls(host *h)
+{
+    const struct curl_tlssessioninfo *ti = NULL;
+    h->cert_done = true;
+    if (curl_easy_getinfo(h->easy, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
+        ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
+        return;
+    SSL *ssl = ti->internals;
+    ex_strlcpy(h->ci.tls_version, SSL_get_version(ssl), sizeof h->ci.tls_version);
+    const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+    if (c)
+        ex_strlcpy(h->ci.cipher, SSL_CIPHER_get_name(c), sizeof h->ci.cipher);
+    h->cert = SSL_get1_peer_certificate(ssl); /* a reference, freed with the host */
+    h->ci.cert_x509 = h->cert;
+}
+
+static size_t header_cb(char *data, size_t size, size_t n, void *userp)
+{
+    host *h = userp;
+    size_t len = size * n;
+    if (!h->cert_done && h->ep.tls)
+        take_tls(h);
+    if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+        h->hbuf.len = 0; /* keep only the final response's header block */
+    if (h->hbuf.len + len > h->e->o->max_headers || ex_buf_append(&h->hbuf, data, len) != 0) {
+        h->hdr_over = true;
+        return 0; /* aborts the transfer */
+    }
+    return len;
+}
+
+static size_t write_cb(char *data, size_t size, size_t n, void *userp)
+{
+    host *h = userp;
+    size_t len = size * n;
+    size_t room = h->req.body_keep > h->bbuf.len ? h->req.body_keep - h->bbuf.len : 0;
+    if (room && ex_buf_append(&h->bbuf, data, len < room ? len : room) != 0)
+        return 0;
+    h->body_read += len;
+    if (h->body_read > h->e->o->max_read) {
+        h->body_over = true;
+        return 0;
+    }
+    return len;
+}
+
+static bool is_loopback(const ex_addr *a)
+{
+    if (a->family == AF_INET)
+        return ((uint32_t)a->v >> 24) == 127;
+    return a->v == 1;
+}
+
+static curl_socket_t open_cb(void *userp, curlsocktype purpose, struct curl_sockaddr *sa)
+{
+    host *h = userp;
+    ex_addr a;
+    if (ex_addr_from_sockaddr(&sa->addr, &a) == 0) {
+        if (h->e->o->loopback_only && !is_loopback(&a)) {
+            h->not_loopback = true;
+            return CURL_SOCKET_BAD;
+        }
+        if (h->e->o->excluded && !h->e->o->proxy && ex_ipset_contains(h->e->o->excluded, a.v)) {
+            h->excluded_hit = true;
+            return CURL_SOCKET_BAD;
+        }
+    }
+    return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
+}
+
+/* ---- requests ------------------------------------------------------------------------------ */
+
+static void set_common(engine *e, host *h)
+{
+    CURL *c = h->easy;
+    const ex_engine_opts *o = e->o;
+    curl_easy_setopt(c, CURLOPT_PRIVATE, h);
+    if (h->share)
+        curl_easy_setopt(c, CURLOPT_SHARE, h->share);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, h);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    /* Nothing is verified, so no CA store is loaded: parsing it for every connection would cost more than
+     * the handshake itself. */
+    curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+    curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 16384L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (o->proxy)
+        curl_easy_setopt(c, CURLOPT_PROXY, o->proxy);
+    else
+        curl_easy_setopt(c, CURLOPT_PROXY, ""); /* ignore *_proxy environment variables unless asked */
+    if (e->resolve)
+        curl_easy_setopt(c, CURLOPT_RESOLVE, e->resolve);
+    if (o->legacy_tls) {
+        curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_0);
+        curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+    }
+}
+
+static int start_request(engine *e, host *h)
+{
+    int64_t left = h->deadline - mono_ms();
+    if (left <= 0)
+        return -1;
+    ex_endpoint_url(&h->ep, h->req.path, h->url, sizeof h->url);
+    curl_slist_free_all(h->hdrs);
+    h->hdrs = NULL;
+    for (size_t i = 0; i < EX_HTTP_MAX_HEADERS && h->req.headers[i]; i++)
+        h->hdrs = curl_slist_append(h->hdrs, h->req.headers[i]);
+    CURL *c = h->easy;
+    curl_easy_setopt(c, CURLOPT_URL, h->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->hdrs);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(h->req.method, "GET") ? h->req.method : NULL);
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
+                     (h->req.http1 || e->o->http1_only) ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
+    long tmo = e->o->request_timeout_ms < left ? e->o->request_timeout_ms : (long)left;
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+    ex_buf_reset(&h->hbuf);
+    ex_buf_reset(&h->bbuf);
+    h->body_read = 0;
+    h->hdr_over = h->body_over = h->excluded_hit = h->not_loopback = false;
+    h->errbuf[0] = '\0';
+    if (curl_multi_add_handle(e->multi, c) != CURLM_OK)
+        return -1;
+    h->ci.requests++;
+    e->st.requests++;
+    return 0;
+}
+
+static void free_host(host *h)
+{
+    if (h->easy)
+        curl_easy_cleanup(h->easy);
+    if (h->share)
+        curl_share_cleanup(h->share);
+    curl_slist_free_all(h->hdrs);
+    ex_buf_free(&h->hbuf);
+    ex_buf_free(&h->bbuf);
+    X509_free(h->cert);
+    free(h);
+}
+
+static void finish_host(engine *e, host *h, bool timed_out)
+{
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        e->hosts = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    h->ci.elapsed_ms = wall_ms() - h->ci.started_ms;
+    e->ops->host_done(e->user, h->job, &h->ci, timed_out);
+    e->st.active--;
+    e->st.done++;
+    free_host(h);
+}
+
+/* Ask the job for its next request, or finish the host. */
+static void advance(engine *e, host *h)
+{
+    if (stop_level >= 2) {
+        finish_host(e, h, true);
+        return;
+    }
+    if (!e->ops->host_next(e->user, h->job, &h->req)) {
+        finish_host(e, h, false);
+        return;
+    }
+    if (start_request(e, h) != 0)
+        finish_host(e, h, true); /* the per-host budget is spent */
+}
+
+static bool start_host(engine *e, const ex_endpoint *ep)
+{
+    host *h = calloc(1, sizeof *h);
+    if (!h)
+        return false;
+    h->e = e;
+    h->ep = *ep;
+    h->retries_left = e->o->retries;
+    h->hbuf.max = e->o->max_headers + 1;
+    h->ci.started_ms = wall_ms();
+    h->deadline = mono_ms() + e->o->host_timeout_ms;
+    h->easy = curl_easy_init();
+    /* The host's own share holds its connections and its DNS entry: both go with it. A DNS cache shared
+     * by the whole scan would be pruned by a walk over every host resolved in the last minute, on every
+     * connection (O(hosts) per connect). */
+    h->share = curl_share_init();
+    if (h->share && (curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+                     curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)) {
+        curl_share_cleanup(h->share);
+        h->share = NULL; /* fall back to the multi's cache */
+    }
+    h->job = h->easy ? e->ops->host_start(e->user, ep) : NULL;
+    if (!h->job) {
+        free_host(h);
+        return false;
+    }
+    set_common(e, h);
+    h->next = e->hosts;
+    if (e->hosts)
+        e->hosts->prev = h;
+    e->hosts = h;
+    e->st.started++;
+    e->st.active++;
+    advance(e, h);
+    return true;
+}
+
+/* ---- results -------------------------------------------------------------------------------- */
+
+static bool old_tls_error(const char *msg)
+{
+    static const char *const pats[] = {"unsupported protocol",
+                                       "protocol version",
+                                       "no protocols available",
+                                       "version too low",
+                                       "wrong version number",
+                                       "no shared cipher",
+                                       "sslv3 alert handshake failure",
+                                       "dh key too small",
+                                       "legacy"};
+    for (size_t i = 0; i < EX_ARRAY_LEN(pats); i++)
+        if (strstr(msg, pats[i]))
+            return true;
+    return false;
+}
+
+static ex_fail classify(host *h, CURLcode rc, long status, const char *msg)
+{
+    curl_off_t connect_us = 0;
+    long local_port = 0;
+    curl_easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+    curl_easy_getinfo(h->easy, CURLINFO_LOCAL_PORT, &local_port);
+    if (h->not_loopback || h->excluded_hit)
+        return EX_FAIL_EXCLUDED;
+    if (h->hdr_over)
+        return EX_FAIL_HEADERS_TOO_BIG;
+    if (h->body_over)
+        return EX_FAIL_BODY_TOO_BIG;
+    switch (rc) {
+    case CURLE_OK: return EX_FAIL_NONE;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return EX_FAIL_DNS;
+    case CURLE_COULDNT_CONNECT: return EX_FAIL_REFUSED;
+    case CURLE_OPERATION_TIMEDOUT:
+        /* curl's connect phase includes the TLS handshake: a server that accepts TCP and then stalls
+         * (a tarpit) is not helped by a retry; only a TCP connect that timed out is. A local port is
+         * known only once TCP connected (CONNECT_TIME stays 0 when the TLS handshake stalls). */
+        return (connect_us == 0 && local_port == 0) ? EX_FAIL_CONNECT_TIMEOUT : EX_FAIL_TIMEOUT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_PEER_FAILED_VERIFICATION: return old_tls_error(msg) ? EX_FAIL_TLS_OLD : EX_FAIL_TLS;
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_PARTIAL_FILE:
+        /* Nothing at all came back: a URL-rewrite AbortRequest looks exactly like this (RD §2.1). */
+        return status == 0 && h->hbuf.len == 0 ? EX_FAIL_ABORTED : EX_FAIL_PROTOCOL;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_BAD_CONTENT_ENCODING: return EX_FAIL_PROTOCOL;
+    default: return EX_FAIL_OTHER;
+    }
+}
+
+/* "<kind>: <detail>", so that an error reads the same whatever curl said. */
+static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_t n)
+{
+    const char *kind = ex_fail_name(f);
+    switch (f) {
+    case EX_FAIL_EXCLUDED:
+        snprintf(out, n, "%s: refused: the address is excluded (or not loopback in a test)", kind);
+        break;
+    case EX_FAIL_HEADERS_TOO_BIG: snprintf(out, n, "%s: response headers larger than the limit: cut", kind); break;
+    case EX_FAIL_BODY_TOO_BIG: snprintf(out, n, "%s: response body larger than the read limit: cut", kind); break;
+    case EX_FAIL_TIMEOUT:
+        if (strstr(curl_msg, "SSL") || strstr(curl_msg, "Connection timed out"))
+            snprintf(out, n, "%s: connected, but the TLS handshake did not complete in time (%s)", kind, curl_msg);
+        else
+            snprintf(out, n, "%s: no complete answer within %ld ms (%s)", kind, tmo, curl_msg);
+        break;
+    case EX_FAIL_ABORTED: snprintf(out, n, "%s: connection closed without a response (%s)", kind, curl_msg); break;
+    case EX_FAIL_TLS_OLD:
+        snprintf(out, n, "%s: the server offers only old TLS versions or ciphers (%s); --legacy-tls allows them", kind,
+                 curl_msg);
+        break;
+    default: snprintf(out, n, "%s: %s", kind, curl_msg); break;
+    }
+}
+
+static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
+{
+    long status = 0, httpv = 0, nconn = 0;
+    char *ip = NULL;
+    if (curl_easy_getinfo(h->easy, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK && nconn > 0)
+        h->ci.connections += (unsigned)nconn;
+    curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(h->easy, CURLINFO_HTTP_VERSION, &httpv);
+    if (curl_easy_getinfo(h->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && ip[0] && !h->ci.ip[0])
+        ex_strlcpy(h->ci.ip, ip, sizeof h->ci.ip);
+    const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    ex_fail f = classify(h, rc, status, msg);
+    if (f == EX_FAIL_CONNECT_TIMEOUT && h->retries_left > 0) {
+        h->retries_left--;
+        h->ci.retries++;
+        if (start_request(e, h) == 0)
+            return;
+    }
+    if (status > 0)
+        h->ci.http_version = httpv == CURL_HTTP_VERSION_2_0 ? 2 : 1;
+    bool headers_ok = f == EX_FAIL_NONE || f == EX_FAIL_BODY_TOO_BIG || f == EX_FAIL_PROTOCOL;
+    char text[320];
+    describe(f, msg, e->o->request_timeout_ms, text, sizeof text);
+    ex_http_response r = {.status = headers_ok ? (int)status : 0,
+                          .headers = h->hbuf.data,
+                          .headers_len = headers_ok ? h->hbuf.len : 0,
+                          .body = h->bbuf.data,
+                          .body_len = h->bbuf.len,
+                          .body_truncated = h->body_read > h->bbuf.len,
+                          .fail = f,
+                          .error = f == EX_FAIL_NONE ? "" : text};
+    if (f == EX_FAIL_PROTOCOL && status == 0)
+        r.status = 0;
+    e->ops->host_response(e->user, h->job, &r, &h->ci);
+    advance(e, h);
+}
+
+static void drain_messages(engine *e)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(e->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        host *h = NULL;
+        CURL *easy = m->easy_handle;
+        CURLcode rc = m->data.result;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
+        curl_multi_remove_handle(e->multi, easy);
+        deliver(e, h, rc, h->errbuf);
+    }
+}
+
+/* ---- the loop ----------------------------------------------------------------------------------- */
+
+static void refill(engine *e, int64_t now)
+{
+    if (e->o->rate <= 0)
+        return;
+    double burst = e->o->rate / 20 > 1 ? e->o->rate / 20 : 1;
+    e->tokens += (double)(now - e->last_refill) * e->o->rate / 1000.0;
+    if (e->tokens > burst)
+        e->tokens = burst;
+    e->last_refill = now;
+}
+
+static void fill(engine *e)
+{
+    int64_t now = mono_ms();
+    refill(e, now);
+    while (!e->exhausted && !e->failed && stop_level == 0 && e->st.active < e->o->concurrency) {
+        if (e->o->rate > 0 && e->tokens < 1)
+            return;
+        ex_endpoint ep;
+        int r = e->ops->next_target(e->user, &ep);
+        if (r < 0) {
+            e->failed = true;
+            snprintf(e->err, e->errlen, "reading targets failed");
+            return;
+        }
+        if (r == 0) {
+            e->exhausted = e->st.exhausted = true;
+            return;
+        }
+        if (e->o->rate > 0)
+            e->tokens -= 1;
+        start_host(e, &ep);
+    }
+}
+
+static int wait_ms(engine *e)
+{
+    int64_t now = mono_ms(), w = TICK_MS;
+    if (e->timer_at >= 0)
+        w = e->timer_at - now < w ? e->timer_at - now : w;
+    if (e->o->rate > 0 && !e->exhausted && e->st.active < e->o->concurrency && e->tokens < 1) {
+        int64_t need = (int64_t)((1 - e->tokens) * 1000.0 / e->o->rate) + 1;
+        w = need < w ? need : w;
+    }
+    return w < 0 ? 0 : (int)w;
+}
+
+static void cut_all(engine *e)
+{
+    /* Level 2: every transfer is ended; each host gets its result now. */
+    while (e->hosts) {
+        host *h = e->hosts;
+        curl_multi_remove_handle(e->multi, h->easy);
+        finish_host(e, h, true);
+    }
+}
+
+static void loop(engine *e)
+{
+    struct epoll_event evs[512];
+    int running = 0;
+    for (;;) {
+        fill(e);
+        if (stop_level >= 2)
+            cut_all(e);
+        if (e->st.active == 0 && (e->exhausted || e->failed || stop_level))
+            break;
+        int n = epoll_wait(e->epfd, evs, (int)EX_ARRAY_LEN(evs), wait_ms(e));
+        for (int i = 0; i < n; i++) {
+            int flags = ((evs[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+                        ((evs[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                        ((evs[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+            curl_multi_socket_action(e->multi, evs[i].data.fd, flags, &running);
+        }
+        int64_t now = mono_ms();
+        if (e->timer_at >= 0 && now >= e->timer_at) {
+            e->timer_at = -1;
+            curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+        drain_messages(e);
+        if (now - e->last_tick >= TICK_MS && e->ops->tick) {
+            e->last_tick = now;
+            e->st.elapsed_ms = now - e->t0;
+            e->ops->tick(e->user, &e->st);
+        }
+    }
+}
+
+int ex_engine_run(const ex_engine_opts *o, const ex_engine_ops *ops, void *user, char *err, size_t errlen)
+{
+    static bool global_done;
+    if (!global_done) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            snprintf(err, errlen, "libcurl initialisation failed");
+            return -1;
+        }
+        global_done = true;
+    }
+    engine e = {.o = o, .ops = ops, .user = user, .timer_at = -1, .err = err, .errlen = errlen, .tokens = 1};
+    e.t0 = e.last_refill = e.last_tick = mono_ms();
+    e.epfd = epoll_create1(EPOLL_CLOEXEC);
+    e.multi = curl_multi_init();
+    if (e.epfd < 0 || !e.multi) {
+        snprintf(err, errlen, "cannot create the event loop: %s", strerror(errno));
+        if (e.epfd >= 0)
+            close(e.epfd);
+        curl_multi_cleanup(e.multi);
+        return -1;
+    }
+    for (size_t i = 0; o->resolve && o->resolve[i]; i++)
+        e.resolve = curl_slist_append(e.resolve, o->resolve[i]);
+    curl_multi_setopt(e.multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+    curl_multi_setopt(e.multi, CURLMOPT_SOCKETDATA, &e);
+    curl_multi_setopt(e.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(e.multi, CURLMOPT_TIMERDATA, &e);
+    /* Each host keeps its connections in its own share (closed when the host is done), so the multi's cache
+     * only matters when a share could not be made. It counts connections in use too: below the concurrency,
+     * every connection handed back between two requests of a host would be closed, losing keep-alive. */
+    curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)o->concurrency * 2 + 16);
+    loop(&e);
+    if (e.ops->tick) {
+        e.st.elapsed_ms = mono_ms() - e.t0;
+        e.ops->tick(e.user, &e.st);
+    }
+    curl_multi_cleanup(e.multi);
+    curl_slist_free_all(e.resolve);
+    close(e.epfd);
+    return e.failed ? -1 : 0;
+}

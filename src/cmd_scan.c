@@ -1,0 +1,639 @@
+/* exaudit scan: safe remote fingerprinting of Exchange servers. Glue only:
+ * lib/targets feeds lib/engine, whose hosts run lib/probe's plan; each
+ * finished host is assessed (lib/verdict) and written at once. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "assess_cache.h"
+#include "cli.h"
+#include "engine.h"
+#include "kb.h"
+#include "out/scan_out.h"
+#include "out/term.h"
+#include "probe.h"
+#include "targets.h"
+#include "util.h"
+
+enum format { FMT_TABLE, FMT_JSON, FMT_CSV };
+
+#define MAX_RESOLVE 64
+
+typedef struct scan {
+    enum format fmt;
+    FILE *out;
+    FILE *summary_out;
+    bool color, progress, quiet;
+    const ex_kb *kb;
+    ex_assess_cache *assessments;
+    ex_record_cache *records; /* NULL only costs time */
+    int64_t today;
+    ex_plan_opts plan;
+    ex_engine_opts eng;
+    ex_targets *targets;
+    int64_t total; /* estimated, -1 unknown */
+    ex_scan_summary sum;
+    uint64_t vulnerable_hosts;
+    bool write_failed;
+    bool progress_shown;
+    double t0;
+    char host_timeout_text[64];
+} scan;
+
+typedef struct job {
+    ex_endpoint ep;
+    ex_plan plan;
+} job;
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: exaudit scan [options] TARGET...\n\n"
+                 "Find Microsoft Exchange servers, their build and their exposure, with safe requests\n"
+                 "only (docs/probes.md). TARGET: host, address, CIDR, a.b.c.d-e range, URL; '-' or no\n"
+                 "TARGET with a pipe reads targets (also zmap and masscan -oL/-oJ output) from stdin.\n\n"
+                 "Targets:\n"
+                 "  -iL, --input FILE      read targets from FILE (repeatable)\n"
+                 "  -p, --ports LIST       ports for targets without one (default 443)\n"
+                 "  --http                 plain HTTP for targets without a scheme\n"
+                 "  --exclude LIST         comma-separated addresses, ranges, CIDRs or names not to scan\n"
+                 "  --exclude-file FILE    the same, one per line\n"
+                 "  --shard I/N            scan only shard I of N (1-based) of the de-duplicated list\n"
+                 "  --resume FILE          skip the hosts already in this JSON Lines output\n"
+                 "Probes:\n"
+                 "  --no-active            passive version detection only (no behavioural checks)\n"
+                 "  --no-ntlm              skip the NTLM challenge\n"
+                 "Engine:\n"
+                 "  --concurrency N        hosts in flight (default 1000)\n"
+                 "  --rate N               new hosts per second (default: no limit)\n"
+                 "  --timeout S            per-request time limit (default 10)\n"
+                 "  --connect-timeout S    TCP connect time limit (default 5)\n"
+                 "  --host-timeout S       time budget of one host (default 30)\n"
+                 "  --retries N            retries after a connect timeout (default 1)\n"
+                 "  --proxy URL            send everything through this proxy\n"
+                 "  --user-agent S         User-Agent header\n"
+                 "  --http1.1              never negotiate HTTP/2\n"
+                 "  --legacy-tls           also talk TLS 1.0/1.1 and weak ciphers\n"
+                 "  --resolve H:P:A        use address A for host H port P (repeatable)\n"
+                 "  --max-body BYTES       body bytes kept per parsed page (default 65536)\n"
+                 "Output:\n"
+                 "  --json                 JSON Lines, one object per host (docs/schema.md)\n"
+                 "  --csv                  CSV, one row per host\n"
+                 "  -o, --output FILE      write results to FILE (appended to when it is the --resume file)\n"
+                 "  -q, --quiet            no progress line and no summary\n"
+                 "  --data DIR             knowledge-base bundle directory\n"
+                 "  -h, --help             this text\n\n"
+                 "Exit status: 0 nothing vulnerable, 1 a host has a CVE with status vulnerable,\n"
+                 "2 usage error, 3 runtime error or interrupted scan. docs/scan.md has the details.\n");
+}
+
+/* ---- engine callbacks ------------------------------------------------------------------------------ */
+
+static int next_target(void *user, ex_endpoint *ep)
+{
+    scan *s = user;
+    char err[512];
+    int r = ex_targets_next(s->targets, ep, err, sizeof err);
+    if (r < 0)
+        fprintf(stderr, "exaudit scan: %s\n", err);
+    return r;
+}
+
+static void *host_start(void *user, const ex_endpoint *ep)
+{
+    scan *s = user;
+    job *j = malloc(sizeof *j);
+    if (!j)
+        return NULL;
+    j->ep = *ep;
+    ex_plan_init(&j->plan, &s->plan, ep->is_ip ? NULL : ep->host);
+    return j;
+}
+
+static bool host_next(void *user, void *jp, ex_http_request *req)
+{
+    return ex_plan_next(&((job *)jp)->plan, req);
+}
+
+static void host_response(void *user, void *jp, const ex_http_response *r, const ex_conn_info *ci)
+{
+    job *j = jp;
+    ex_cert_info cert;
+    if (ci->cert_x509 && !j->plan.fp.cert.seen && ex_cert_from_x509(ci->cert_x509, &cert) == 0)
+        ex_plan_certificate(&j->plan, &cert);
+    ex_plan_response(&j->plan, r);
+}
+
+static void clear_progress(scan *s)
+{
+    if (s->progress_shown) {
+        fputs("\r\033[K", stderr);
+        s->progress_shown = false;
+    }
+}
+
+static void write_host(scan *s, const ex_scan_host *h)
+{
+    if (s->fmt == FMT_JSON) {
+        char *text = ex_scan_json_line(h, s->records);
+        if (!text || fputs(text, s->out) == EOF || fputc('\n', s->out) == EOF)
+            s->write_failed = true;
+        free(text);
+    } else if (s->fmt == FMT_CSV) {
+        ex_scan_csv_row(s->out, h);
+    } else {
+        if (s->out == stdout)
+            clear_progress(s);
+        ex_scan_table_row(s->out, h, s->color);
+    }
+    /* Written as each host finishes: an interrupted scan loses nothing already done. */
+    if (fflush(s->out) != 0 || ferror(s->out))
+        s->write_failed = true;
+}
+
+static void host_done(void *user, void *jp, const ex_conn_info *ci, bool timed_out)
+{
+    scan *s = user;
+    job *j = jp;
+    if (timed_out)
+        ex_plan_abort(&j->plan, EX_FAIL_HOST_TIMEOUT,
+                      ex_engine_stop_level() >= 2 ? "scan interrupted" : s->host_timeout_text);
+    ex_fp_result res;
+    ex_fp_conclude(&j->plan.fp, &res);
+    ex_observation obs[EX_PROBE_COUNT];
+    ex_facts facts = {.today = s->today};
+    ex_fp_facts(&j->plan.fp, &res, obs, &facts);
+    const ex_assessment *a = ex_assess_cached(s->assessments, &facts);
+    if (a) {
+        ex_scan_host h = {.ep = &j->ep, .ci = ci, .plan = &j->plan, .res = &res, .a = a};
+        write_host(s, &h);
+        ex_scan_summary_add(&s->sum, &h);
+        s->vulnerable_hosts += ex_scan_host_worst(&h) == EX_STATUS_VULNERABLE;
+    } else {
+        s->write_failed = true;
+    }
+    free(j);
+}
+
+static void tick(void *user, const ex_engine_stats *st)
+{
+    scan *s = user;
+    if (!s->progress)
+        return;
+    double secs = (double)st->elapsed_ms / 1000.0;
+    double rate = secs > 0 ? (double)st->done / secs : 0;
+    char total[32] = "?", eta[32] = "?";
+    int64_t tot = s->total >= 0 ? s->total : (st->exhausted ? (int64_t)st->started : -1);
+    if (tot >= 0) {
+        snprintf(total, sizeof total, "%lld", (long long)tot);
+        if (rate > 0 && tot >= (int64_t)st->done) {
+            long left = (long)((double)(tot - (int64_t)st->done) / rate);
+            snprintf(eta, sizeof eta, "%ld:%02ld", left / 60, left % 60);
+        }
+    }
+    fprintf(stderr, "\r\033[K%llu/%s hosts  %.0f/s  ETA %s  in flight %llu  found: %llu Exchange, %llu vulnerable",
+            (unsigned long long)st->done, total, rate, eta, (unsigned long long)st->active,
+            (unsigned long long)s->sum.kinds[EX_KIND_ONPREM], (unsigned long long)s->vulnerable_hosts);
+    s->progress_shown = true;
+}
+
+/* ---- options -------------------------------------------------------------------------------------- */
+
+static int parse_seconds(const char *s, long *ms)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || v <= 0 || v > 86400)
+        return -1;
+    *ms = (long)(v * 1000);
+    return 0;
+}
+
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_ports(const char *s, ex_targets_opts *to)
+{
+    char buf[512];
+    ex_strlcpy(buf, s, sizeof buf);
+    to->nports = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        unsigned long p;
+        if (to->nports == EX_MAX_PORTS || parse_uint(t, 1, 65535, &p) != 0)
+            return -1;
+        to->ports[to->nports++] = (uint16_t)p;
+    }
+    return to->nports ? 0 : -1;
+}
+
+static int parse_shard(const char *s, ex_targets_opts *to)
+{
+    unsigned i, n;
+    char c;
+    if (sscanf(s, "%u/%u%c", &i, &n, &c) != 2 || n == 0 || i == 0 || i > n || n > 1000000)
+        return -1;
+    to->shard_index = i;
+    to->shard_count = n;
+    return 0;
+}
+
+static void on_sig(int sig)
+{
+    ex_engine_request_stop(ex_engine_stop_level() + 1);
+    if (ex_engine_stop_level() >= 3)
+        _exit(EXIT_RUNTIME);
+}
+
+static void warn_target(void *ctx, const char *msg)
+{
+    fprintf(stderr, "exaudit scan: warning: %s\n", msg);
+}
+
+/* Load the labels of finished hosts from a JSON Lines file; a cut last line is ignored. */
+static int load_resume(scan *s, const char *path, size_t *count)
+{
+    bool dummy;
+    (void)dummy;
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return errno == ENOENT ? 0 : -1;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, fp)) > 0) {
+        json_t *j = n < (1 << 20) ? json_loadb(line, (size_t)n, 0, NULL) : NULL;
+        const char *t = json_string_value(json_object_get(j, "target"));
+        json_int_t port = json_integer_value(json_object_get(j, "port"));
+        if (t && port > 0 && ex_targets_skip(s->targets, t, (unsigned)port) == 0)
+            (*count)++;
+        json_decref(j);
+    }
+    free(line);
+    fclose(fp);
+    return 0;
+}
+
+/* Appending to a file that ends in a half-written line would glue two records: cut it. */
+static int trim_partial_line(const char *path)
+{
+    FILE *fp = fopen(path, "r+");
+    if (!fp)
+        return errno == ENOENT ? 0 : -1;
+    if (fseeko(fp, 0, SEEK_END) != 0) {
+        fclose(fp);
+        return -1;
+    }
+    off_t end = ftello(fp), keep = end;
+    while (keep > 0) {
+        fseeko(fp, keep - 1, SEEK_SET);
+        if (fgetc(fp) == '\n')
+            break;
+        keep--;
+    }
+    int rc = keep < end ? ftruncate(fileno(fp), keep) : 0;
+    fclose(fp);
+    return rc;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!a || !b)
+        return false;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return strcmp(a, b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+typedef struct cli {
+    ex_targets_opts to;
+    const char *inputs[64];
+    size_t ninputs;
+    const char *excludes[64];
+    size_t nexcludes;
+    const char *exclude_files[16];
+    size_t nexclude_files;
+    const char *resolve[MAX_RESOLVE + 1];
+    size_t nresolve;
+    const char *resume, *output, *data_dir;
+    unsigned long max_body;
+} cli;
+
+enum {
+    O_INPUT = 256,
+    O_HTTP,
+    O_EXCLUDE,
+    O_EXCLUDE_FILE,
+    O_SHARD,
+    O_RESUME,
+    O_NO_ACTIVE,
+    O_NO_NTLM,
+    O_CONC,
+    O_RATE,
+    O_TIMEOUT,
+    O_CTIMEOUT,
+    O_HTIMEOUT,
+    O_RETRIES,
+    O_PROXY,
+    O_UA,
+    O_HTTP1,
+    O_LEGACY,
+    O_RESOLVE,
+    O_MAXBODY,
+    O_JSON,
+    O_CSV,
+    O_DATA,
+    O_LOOPBACK
+};
+
+static int option(scan *s, cli *c, int opt, const char *arg)
+{
+    unsigned long v;
+    switch (opt) {
+    case O_INPUT:
+        if (c->ninputs == EX_ARRAY_LEN(c->inputs))
+            return ex_usage_error("scan", "too many input files");
+        c->inputs[c->ninputs++] = arg;
+        return 0;
+    case 'p': return parse_ports(arg, &c->to) ? ex_usage_error("scan", "bad port list '%s'", arg) : 0;
+    case O_HTTP: c->to.default_tls = false; return 0;
+    case O_EXCLUDE:
+        if (c->nexcludes == EX_ARRAY_LEN(c->excludes))
+            return ex_usage_error("scan", "too many --exclude options");
+        c->excludes[c->nexcludes++] = arg;
+        return 0;
+    case O_EXCLUDE_FILE:
+        if (c->nexclude_files == EX_ARRAY_LEN(c->exclude_files))
+            return ex_usage_error("scan", "too many --exclude-file options");
+        c->exclude_files[c->nexclude_files++] = arg;
+        return 0;
+    case O_SHARD:
+        return parse_shard(arg, &c->to) ? ex_usage_error("scan", "bad shard '%s' (I/N, 1 <= I <= N)", arg) : 0;
+    case O_RESUME: c->resume = arg; return 0;
+    case O_NO_ACTIVE: s->plan.active = false; return 0;
+    case O_NO_NTLM: s->plan.ntlm = false; return 0;
+    case O_CONC:
+        if (parse_uint(arg, 1, 100000, &v))
+            return ex_usage_error("scan", "bad concurrency '%s' (1..100000)", arg);
+        s->eng.concurrency = (unsigned)v;
+        return 0;
+    case O_RATE:
+        if (parse_uint(arg, 1, 10000000, &v))
+            return ex_usage_error("scan", "bad rate '%s'", arg);
+        s->eng.rate = (double)v;
+        return 0;
+    case O_TIMEOUT: return parse_seconds(arg, &s->eng.request_timeout_ms) ? ex_usage_error("scan", "bad timeout") : 0;
+    case O_CTIMEOUT: return parse_seconds(arg, &s->eng.connect_timeout_ms) ? ex_usage_error("scan", "bad timeout") : 0;
+    case O_HTIMEOUT: return parse_seconds(arg, &s->eng.host_timeout_ms) ? ex_usage_error("scan", "bad timeout") : 0;
+    case O_RETRIES:
+        if (parse_uint(arg, 0, 10, &v))
+            return ex_usage_error("scan", "bad retries '%s' (0..10)", arg);
+        s->eng.retries = (int)v;
+        return 0;
+    case O_PROXY: s->eng.proxy = arg; return 0;
+    case O_UA: s->eng.user_agent = arg; return 0;
+    case O_HTTP1: s->eng.http1_only = true; return 0;
+    case O_LEGACY: s->eng.legacy_tls = true; return 0;
+    case O_LOOPBACK: s->eng.loopback_only = true; return 0;
+    case O_RESOLVE:
+        if (c->nresolve == MAX_RESOLVE)
+            return ex_usage_error("scan", "too many --resolve options");
+        c->resolve[c->nresolve++] = arg;
+        return 0;
+    case O_MAXBODY:
+        if (parse_uint(arg, 1024, 16u << 20, &v))
+            return ex_usage_error("scan", "bad --max-body '%s' (1024..16777216)", arg);
+        c->max_body = v;
+        return 0;
+    case O_JSON: s->fmt = FMT_JSON; return 0;
+    case O_CSV: s->fmt = FMT_CSV; return 0;
+    case 'o': c->output = arg; return 0;
+    case 'q': s->quiet = true; return 0;
+    case O_DATA: c->data_dir = arg; return 0;
+    default: return ex_usage_error("scan", "unknown option");
+    }
+}
+
+static int parse_args(scan *s, cli *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"input", required_argument, NULL, O_INPUT},
+                                             {"ports", required_argument, NULL, 'p'},
+                                             {"http", no_argument, NULL, O_HTTP},
+                                             {"exclude", required_argument, NULL, O_EXCLUDE},
+                                             {"exclude-file", required_argument, NULL, O_EXCLUDE_FILE},
+                                             {"shard", required_argument, NULL, O_SHARD},
+                                             {"resume", required_argument, NULL, O_RESUME},
+                                             {"no-active", no_argument, NULL, O_NO_ACTIVE},
+                                             {"no-ntlm", no_argument, NULL, O_NO_NTLM},
+                                             {"concurrency", required_argument, NULL, O_CONC},
+                                             {"rate", required_argument, NULL, O_RATE},
+                                             {"timeout", required_argument, NULL, O_TIMEOUT},
+                                             {"connect-timeout", required_argument, NULL, O_CTIMEOUT},
+                                             {"host-timeout", required_argument, NULL, O_HTIMEOUT},
+                                             {"retries", required_argument, NULL, O_RETRIES},
+                                             {"proxy", required_argument, NULL, O_PROXY},
+                                             {"user-agent", required_argument, NULL, O_UA},
+                                             {"http1.1", no_argument, NULL, O_HTTP1},
+                                             {"legacy-tls", no_argument, NULL, O_LEGACY},
+                                             {"loopback-only", no_argument, NULL, O_LOOPBACK},
+                                             {"resolve", required_argument, NULL, O_RESOLVE},
+                                             {"max-body", required_argument, NULL, O_MAXBODY},
+                                             {"json", no_argument, NULL, O_JSON},
+                                             {"csv", no_argument, NULL, O_CSV},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"data", required_argument, NULL, O_DATA},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0}};
+    /* nmap's "-iL FILE" spelling */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-iL"))
+            argv[i] = "--input";
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "p:o:qh", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            usage(stdout);
+            return -1;
+        }
+        if (opt == '?')
+            return ex_usage_error("scan", "unknown option");
+        int r = option(s, c, opt, optarg);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+/* ---- setup ----------------------------------------------------------------------------------------- */
+
+static int setup_targets(scan *s, cli *c, int argc, char **argv)
+{
+    char err[512];
+    c->to.warn = warn_target;
+    s->targets = ex_targets_new(&c->to);
+    if (!s->targets)
+        return ex_runtime_error("scan", "out of memory");
+    bool any = c->ninputs > 0;
+    for (int i = optind; i < argc; i++) {
+        any = true;
+        int r = !strcmp(argv[i], "-") ? ex_targets_add_file(s->targets, "-", err, sizeof err)
+                                      : ex_targets_add_arg(s->targets, argv[i], err, sizeof err);
+        if (r)
+            return ex_usage_error("scan", "%s", err);
+    }
+    for (size_t i = 0; i < c->ninputs; i++)
+        if (ex_targets_add_file(s->targets, c->inputs[i], err, sizeof err))
+            return ex_usage_error("scan", "%s", err);
+    if (!any) {
+        if (isatty(STDIN_FILENO))
+            return ex_usage_error("scan", "no targets (give some, -iL FILE, or pipe them in)");
+        ex_targets_add_file(s->targets, "-", err, sizeof err);
+    }
+    for (size_t i = 0; i < c->nexcludes; i++)
+        if (ex_targets_exclude(s->targets, c->excludes[i], err, sizeof err))
+            return ex_usage_error("scan", "--exclude: %s", err);
+    for (size_t i = 0; i < c->nexclude_files; i++)
+        if (ex_targets_exclude_file(s->targets, c->exclude_files[i], err, sizeof err))
+            return ex_usage_error("scan", "--exclude-file: %s", err);
+    s->eng.excluded = ex_targets_excluded(s->targets);
+    return 0;
+}
+
+static int setup_output(scan *s, cli *c)
+{
+    size_t resumed = 0;
+    if (c->resume && load_resume(s, c->resume, &resumed) != 0)
+        return ex_runtime_error("scan", "--resume %s: %s", c->resume, strerror(errno));
+    if (c->resume && !s->quiet)
+        fprintf(stderr, "exaudit scan: resuming: %zu hosts already done in %s\n", resumed, c->resume);
+    s->out = stdout;
+    if (c->output) {
+        bool append = same_file(c->output, c->resume);
+        if (append && trim_partial_line(c->output) != 0)
+            return ex_runtime_error("scan", "%s: %s", c->output, strerror(errno));
+        s->out = fopen(c->output, append ? "a" : "w");
+        if (!s->out)
+            return ex_runtime_error("scan", "%s: %s", c->output, strerror(errno));
+        if (s->fmt == FMT_CSV && (!append || ftello(s->out) == 0))
+            ex_scan_csv_header(s->out);
+    } else if (s->fmt == FMT_CSV) {
+        ex_scan_csv_header(s->out);
+    }
+    bool machine_stdout = s->out == stdout && s->fmt != FMT_TABLE;
+    s->summary_out = machine_stdout ? stderr : stdout;
+    s->color = ex_use_color(s->summary_out) && (s->out != stdout || s->fmt == FMT_TABLE);
+    s->progress = !s->quiet && isatty(STDERR_FILENO);
+    return 0;
+}
+
+static int setup_limits(scan *s)
+{
+    unsigned long need = ex_engine_fds_needed(s->eng.concurrency);
+    unsigned long got = ex_raise_nofile(need);
+    if (got >= need)
+        return 0;
+    unsigned long fit = got > 96 ? (got - 64) / 2 : 0;
+    if (fit == 0)
+        return ex_runtime_error("scan", "the open-file limit (RLIMIT_NOFILE = %lu) is too low to scan", got);
+    fprintf(stderr,
+            "exaudit scan: warning: the open-file limit (RLIMIT_NOFILE) is %lu, too low for --concurrency %u; "
+            "using %lu (raise the hard limit with ulimit -Hn or limits.conf)\n",
+            got, s->eng.concurrency, fit);
+    s->eng.concurrency = (unsigned)fit;
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run(scan *s, cli *c)
+{
+    static const ex_engine_ops ops = {next_target, host_start, host_next, host_response, host_done, tick};
+    char err[512] = "";
+    struct sigaction sa = {.sa_handler = on_sig};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    c->resolve[c->nresolve] = NULL;
+    s->eng.resolve = c->resolve;
+    s->plan.max_body = c->max_body;
+    snprintf(s->host_timeout_text, sizeof s->host_timeout_text, "per-host time budget of %.1f s spent",
+             (double)s->eng.host_timeout_ms / 1000.0);
+    s->total = s->progress ? ex_targets_estimate(s->targets) : -1;
+    s->t0 = now_s();
+    int rc = ex_engine_run(&s->eng, &ops, s, err, sizeof err);
+    clear_progress(s);
+    double secs = now_s() - s->t0;
+    ex_targets_stats ts = ex_targets_get_stats(s->targets);
+    if (!s->quiet) {
+        ex_scan_summary_print(s->summary_out, &s->sum, secs, s->color);
+        if (ts.duplicates || ts.excluded || ts.resumed || ts.bad_lines)
+            fprintf(s->summary_out,
+                    "  targets: %llu duplicates dropped, %llu excluded, %llu already done, %llu bad "
+                    "lines\n",
+                    (unsigned long long)ts.duplicates, (unsigned long long)ts.excluded, (unsigned long long)ts.resumed,
+                    (unsigned long long)ts.bad_lines);
+    }
+    if (rc != 0)
+        fprintf(stderr, "exaudit scan: %s\n", err);
+    if (s->out != stdout && fclose(s->out) != 0)
+        s->write_failed = true;
+    if (s->write_failed)
+        fprintf(stderr, "exaudit scan: writing the results failed\n");
+    if (s->vulnerable_hosts)
+        return EXIT_FOUND;
+    if (ex_engine_stop_level() > 0 && !s->quiet)
+        fprintf(stderr, "exaudit scan: interrupted; --resume with the JSON output continues where it stopped\n");
+    return (rc != 0 || s->write_failed || ex_engine_stop_level() > 0) ? EXIT_RUNTIME : EXIT_NOTHING_FOUND;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    scan s = {.fmt = FMT_TABLE, .today = ex_today_days(), .plan = {.active = true, .ntlm = true}};
+    cli c = {.to = {.default_tls = true}, .max_body = 65536};
+    ex_engine_default_opts(&s.eng);
+    if (getenv("EXAUDIT_LOOPBACK_ONLY"))
+        s.eng.loopback_only = true; /* tests and benchmarks: nothing but loopback, ever */
+    int r = parse_args(&s, &c, argc, argv);
+    if (r)
+        return r < 0 ? EXIT_NOTHING_FOUND : r;
+    s.kb = ex_cli_kb(c.data_dir);
+    s.plan.kb = s.kb;
+    s.plan.cache = calloc(1, sizeof *s.plan.cache); /* NULL only costs time */
+    s.assessments = ex_assess_cache_new(s.kb);
+    s.records = ex_record_cache_new();
+    if (!s.assessments)
+        return ex_runtime_error("scan", "out of memory");
+    if ((r = setup_targets(&s, &c, argc, argv)) || (r = setup_limits(&s)) || (r = setup_output(&s, &c))) {
+        ex_targets_free(s.targets);
+        free(s.plan.cache);
+        ex_assess_cache_free(s.assessments);
+        ex_record_cache_free(s.records);
+        return r;
+    }
+    r = run(&s, &c);
+    ex_targets_free(s.targets);
+    free(s.plan.cache);
+    ex_assess_cache_free(s.assessments);
+    ex_record_cache_free(s.records);
+    return r;
+}

@@ -1,0 +1,83 @@
+#!/bin/bash
+# exaudit scan against the lab fleet (exaudit-lab, docs/lab.md): at least
+# 2,000 hosts of every persona, compared host by host with the lab's manifest
+# (exchange kind, visible build and precision, WAF, each CVE status, NTLM
+# names), once with active probes ("expect") and once with --no-active
+# ("expect_passive"). The hostile personas must end with a clear error while
+# the scan goes on. Loopback only. Time limits are generous on purpose: the
+# agreement must not depend on how loaded the machine is.
+. "$(dirname "$0")/lib.sh"
+export EXAUDIT_LOOPBACK_ONLY=1
+LAB="$BUILD_DIR/exaudit-lab"
+HOSTS=${LAB_HOSTS:-2200}
+[ -x "$LAB" ] || { fail "exaudit-lab is built"; exit 0; }
+
+"$LAB" --hosts "$HOSTS" --manifest "$TMP/manifest.jsonl" --ready-file "$TMP/ready" >"$TMP/lab.out" 2>"$TMP/lab.err" &
+LABPID=$!
+trap 'kill $LABPID 2>/dev/null; wait $LABPID 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 1 600); do [ -s "$TMP/ready" ] && break; kill -0 $LABPID 2>/dev/null || break; sleep 0.1; done
+PORT=$(head -1 "$TMP/lab.out" | awk '$1 == "port" {print $2}')
+[ -n "$PORT" ] && [ -s "$TMP/ready" ] || { fail "lab started" "$(cat "$TMP/lab.err")"; exit 0; }
+
+personas_all=$("$LAB" --list-personas | wc -l)
+personas_fleet=$(python3 -c 'import json,sys; print(len({json.loads(l)["persona"] for l in open(sys.argv[1])}))' "$TMP/manifest.jsonl")
+expect_eq "the fleet has every persona" "$personas_fleet" "$personas_all"
+expect_eq "the fleet has $HOSTS hosts" "$(wc -l <"$TMP/manifest.jsonl")" "$HOSTS"
+
+# Every address of the manifest, as a target file (the scanner also de-duplicates and streams it).
+python3 -c 'import json,sys; [print(json.loads(l)["ip"]) for l in open(sys.argv[1])]' "$TMP/manifest.jsonl" >"$TMP/targets"
+SCAN=("$EXAUDIT" scan -p "$PORT" -q --json --concurrency 100 --connect-timeout 30 --timeout 30 --host-timeout 180)
+
+run "${SCAN[@]}" -iL "$TMP/targets" -o "$TMP/active.jsonl"
+expect_eq "active scan exits 1 (vulnerable hosts exist)" "$RC" "1"
+expect_eq "one result per host" "$(wc -l <"$TMP/active.jsonl")" "$HOSTS"
+out=$(python3 "$SRC/tests/e2e/compare_manifest.py" "$TMP/manifest.jsonl" "$TMP/active.jsonl" active --ntlm)
+rc=$?
+summary=$(tail -1 <<<"$out")
+if [ $rc -eq 0 ]; then ok "active scan agrees with the manifest: $summary"; else
+    fail "active scan agrees with the manifest: $summary" "$(grep '^DIFF' <<<"$out" | head -40)"; fi
+echo "# $(grep -c '^LAB' <<<"$out") corrected lab expectations (lab defects, see compare_manifest.py):"
+grep '^LAB' <<<"$out" | sed 's/^LAB [^ ]* \([^ ]*\) \([^:]*\):.*(\(.*\))$/\2 (\3)/' | sort | uniq -c | sed 's/^/#   /' | head -12
+
+run "${SCAN[@]}" --no-active -iL "$TMP/targets" -o "$TMP/passive.jsonl"
+out=$(python3 "$SRC/tests/e2e/compare_manifest.py" "$TMP/manifest.jsonl" "$TMP/passive.jsonl" passive)
+rc=$?
+summary=$(tail -1 <<<"$out")
+if [ $rc -eq 0 ]; then ok "--no-active scan agrees with expect_passive: $summary"; else
+    fail "--no-active scan agrees with expect_passive: $summary" "$(grep '^DIFF' <<<"$out" | head -40)"; fi
+expect_eq "--no-active sends no behavioural probe" \
+    "$(python3 -c 'import json,sys; print(sorted({p["result"] for l in open(sys.argv[1]) for p in json.loads(l)["probes"]}))' "$TMP/passive.jsonl")" \
+    "['not-run']"
+
+# Hostile personas: each ends (bounded by the per-host budget) with a clear error; the rest of the scan went on.
+hostile=$(python3 - "$TMP/manifest.jsonl" "$TMP/active.jsonl" <<'EOF'
+import json, sys
+scan = {}
+for l in open(sys.argv[2]):
+    d = json.loads(l)
+    scan[d["target"]] = d
+kinds = {}
+for l in open(sys.argv[1]):
+    m = json.loads(l)
+    if not m.get("hostile"):
+        continue
+    d = scan[m["ip"]]
+    clear = bool(d["errors"]) and all(": " in e for e in d["errors"])
+    bounded = d["timings"]["elapsed_ms"] <= 180000 + 15000
+    k = kinds.setdefault(m["hostile"], [0, 0, ""])
+    k[0] += 1
+    if clear and bounded and d["exchange"] == "unknown":
+        k[1] += 1
+    else:
+        k[2] = "%s: %s %s" % (m["ip"], d["exchange"], d["errors"][:1])
+for h, (n, good, bad) in sorted(kinds.items()):
+    print("%s %d/%d %s" % (h, good, n, bad))
+EOF
+)
+while read -r kind counts rest; do
+    [ -n "$kind" ] || continue
+    g=${counts%/*}; n=${counts#*/}
+    expect_eq "hostile persona $kind ends with a clear error ($counts)" "$g" "$n"
+    [ "$g" == "$n" ] || echo "#   $rest"
+done <<<"$hostile"
+expect_eq "every hostile kind of docs/lab.md is in the fleet" "$(wc -l <<<"$hostile")" "8"
