@@ -5,7 +5,7 @@
 # Markdown), then the lab restarted with seed B, scanned again, and `exaudit diff`.
 # Expected values come from independent sources only:
 #   - the lab's manifests (tests/lab: its own build and CVE truth, docs/lab.md),
-#     corrected by compare_manifest.py's stated rules;
+#     taken as written (compare_manifest.py holds the scanner to them);
 #   - mkevidence's ground truth (web shell path and SHA-256, log coverage, patch day);
 #   - ../shared/reference/exchange-builds.tsv and exchange-cve-fixes.tsv (the KB of
 #     the ProxyLogon fix for the host's CU, the KB of the newest CU);
