@@ -96,6 +96,16 @@ expect_eq "the hunt's timeline holds the patch install, on the day mkevidence pa
     "$(q "SELECT substr(json_extract(e.value, '\$.time'), 1, 10) FROM hunts, json_each(hunts.timeline) e WHERE json_extract(e.value, '\$.key')='patch.installed'")" \
     "$patched_on"
 expect_eq "no CVE exposure is stored as a hunt finding" "$(q "SELECT count(*) FROM findings WHERE check_id LIKE 'cve.%'")" "0"
+# Regression: `exaudit record hunt` refused the stream of `exaudit hunt --json` (its
+# closing summary object is no finding). Recorded later, the hunt is the same.
+"$EXAUDIT" hunt --json --no-progress "$TMP/ev" >"$TMP/hunt.jsonl"
+run "$EXAUDIT" record hunt --db "$TMP/later.db" --host "$name" "$TMP/hunt.jsonl"
+expect_eq "record hunt reads the stream of hunt --json" "$RC" "0"
+same="SELECT u.verdict, u.coverage, u.timeline, (SELECT count(*) FROM findings), (SELECT group_concat(check_id) FROM
+      (SELECT check_id FROM findings ORDER BY check_id, time)) FROM hunts u"
+expect_eq "recorded later, the hunt is the one hunt --db recorded (verdict, coverage, timeline, findings)" \
+    "$(sqlite3 "$TMP/later.db" "$same" | md5sum)" "$(q "$same" | md5sum)"
+
 run "$EXAUDIT" hosts --db "$DB" --json
 expect_contains "hosts: the hunted server is red and compromised" \
     "$(python3 -c 'import json, sys
