@@ -63,6 +63,9 @@ expect_eq "the inventory's targets are the scanned address:port" \
 # knowledge base reproduces every verdict (probe observations included).
 run "$EXAUDIT" rescore --db "$DB"
 expect_contains "rescore with the same knowledge base changes no verdict" "$ERR" ", 0 verdicts changed"
+# ... and no assessment at all: the stored assessment is exactly what the facts and the knowledge
+# base give (regression: the scanner's build source/evidence made every host's assessment "change").
+expect_contains "rescore with the same knowledge base changes no assessment" "$ERR" ": 0 changed, 0 verdicts changed"
 
 # --- the hunt of one of the scanned servers ----------------------------------------------------------
 "$BUILD_DIR/mkevidence" --out "$TMP/ev" --scenario proxylogon-oab-webshell --size 2M --truth "$TMP/truth.json" --quiet
