@@ -155,16 +155,37 @@ int ex_store_default_path(char *out, size_t n)
 
 /* --- open --- */
 
+/* The journal mode, switched to WAL. Switching needs the database to itself,
+ * and SQLite answers a concurrent opener with SQLITE_BUSY at once rather than
+ * through the busy handler: two processes opening a fresh database together
+ * (two scans at once) would fail half of the time. So retry for as long as the
+ * busy timeout allows. */
+static char *journal_mode_wal(ex_store *s)
+{
+    int quiet_refusals = 0; /* "delete" without a busy code: WAL may be impossible here */
+    for (int waited_ms = 0; waited_ms <= BUSY_TIMEOUT_MS && quiet_refusals < 100; waited_ms += 20) {
+        sqlite3_stmt *st = NULL;
+        char *mode = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            mode = strdup((const char *)sqlite3_column_text(st, 0));
+        int code = sqlite3_errcode(s->db);
+        sqlite3_finalize(st);
+        if (mode && strcmp(mode, "delete") != 0)
+            return mode; /* "wal", or "memory" for an in-memory database */
+        free(mode);
+        if (code != SQLITE_BUSY && code != SQLITE_LOCKED && code != SQLITE_ROW && code != SQLITE_OK)
+            return NULL;
+        quiet_refusals += code != SQLITE_BUSY && code != SQLITE_LOCKED;
+        usleep(20 * 1000);
+    }
+    return NULL;
+}
+
 static int pragma_setup(ex_store *s)
 {
-    char *mode = NULL;
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        mode = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    char *mode = journal_mode_wal(s);
     /* An in-memory database (":memory:", tests and fuzzing) has no WAL. */
     bool wal = mode && (!strcmp(mode, "wal") || !strcmp(mode, "memory"));
     free(mode);
