@@ -9,7 +9,7 @@
 # Knobs: BENCH_HOSTS (10000), PEER_HOSTS (1000), NMAP_HOSTS (200), BIG_HOSTS (65536),
 # CONCURRENCY (1000), BIG_CONCURRENCY (5000), SKIP_BIG=1, SKIP_PEERS=1.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-build}
 EXAUDIT=$PWD/$BUILD/exaudit
 LAB=$PWD/$BUILD/exaudit-lab

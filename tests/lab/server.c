@@ -67,7 +67,7 @@ struct worker {
     conn **conns;
     size_t nconns, cap;
     lab_req req;
-    uint64_t accepted, refused_addr, refused_fleet;
+    uint64_t accepted, refused_addr, refused_fleet, handshakes, resumed;
     pthread_t thread;
 };
 
@@ -359,6 +359,8 @@ static void do_handshake(conn *c)
     ERR_clear_error();
     int rc = SSL_accept(c->ssl);
     if (rc == 1) {
+        c->w->handshakes++;
+        c->w->resumed += SSL_session_reused(c->ssl) == 1;
         c->state = ST_READ;
         set_events(c, EPOLLIN | EPOLLRDHUP);
         do_read(c);
@@ -624,19 +626,24 @@ int lab_server_run(const lab_fleet *f)
     for (unsigned i = 1; i < nworkers; i++)
         pthread_create(&workers[i].thread, NULL, worker_run, &workers[i]);
     worker_run(&workers[0]);
-    uint64_t accepted = workers[0].accepted, refused = workers[0].refused_addr, outside = workers[0].refused_fleet;
-    for (unsigned i = 1; i < nworkers; i++) {
-        pthread_join(workers[i].thread, NULL);
+    uint64_t accepted = 0, refused = 0, outside = 0, handshakes = 0, resumed = 0;
+    for (unsigned i = 0; i < nworkers; i++) {
+        if (i > 0)
+            pthread_join(workers[i].thread, NULL);
         accepted += workers[i].accepted;
         refused += workers[i].refused_addr;
         outside += workers[i].refused_fleet;
+        handshakes += workers[i].handshakes;
+        resumed += workers[i].resumed;
     }
     for (unsigned i = 0; i < nworkers; i++)
         worker_teardown(&workers[i]);
     lab_tls_free();
     close(stop_fd);
     fprintf(stderr,
-            "exaudit-lab: stopped; %llu connections served, %llu refused (not loopback), %llu outside the fleet\n",
-            (unsigned long long)accepted, (unsigned long long)refused, (unsigned long long)outside);
+            "exaudit-lab: stopped; %llu connections served, %llu refused (not loopback), %llu outside the fleet; "
+            "%llu TLS handshakes, %llu of them resumed sessions\n",
+            (unsigned long long)accepted, (unsigned long long)refused, (unsigned long long)outside,
+            (unsigned long long)handshakes, (unsigned long long)resumed);
     return 0;
 }
