@@ -102,7 +102,6 @@ struct engine {
     int epfd;
     int64_t timer_at; /* monotonic ms, -1 = none */
     unsigned concurrency, active;
-    bool ticks; /* this loop calls ops->tick */
     host *hosts;
     pthread_t thread;
 };
@@ -628,15 +627,17 @@ static bool finished(engine *e)
     return e->active == 0 && (done || stop_level);
 }
 
-static void tick(engine *e, int64_t now)
+/* Whichever loop comes first after TICK_MS reports (a loop may run out of hosts before the others). */
+static void tick(common *c, int64_t now)
 {
-    common *c = e->c;
-    if (!e->ticks || !c->ops->tick || now - c->last_tick < TICK_MS)
+    if (!c->ops->tick)
         return;
     pthread_mutex_lock(&c->lock);
-    c->last_tick = now;
-    c->st.elapsed_ms = now - c->t0;
-    c->ops->tick(c->user, &c->st);
+    if (now - c->last_tick >= TICK_MS) {
+        c->last_tick = now;
+        c->st.elapsed_ms = now - c->t0;
+        c->ops->tick(c->user, &c->st);
+    }
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -674,7 +675,7 @@ static void *loop(void *arg)
             curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         }
         drain_messages(e);
-        tick(e, now);
+        tick(e->c, now);
     }
     return NULL;
 }
@@ -754,7 +755,6 @@ int ex_engine_run(const ex_engine_opts *o, const ex_engine_ops *ops, void *user,
         }
     }
     if (rc == 0) {
-        loops[0].ticks = true;
         run_loops(loops, n);
         if (ops->tick) {
             c.st.elapsed_ms = mono_ms() - c.t0;
