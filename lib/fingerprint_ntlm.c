@@ -37,21 +37,10 @@ static void utf16_to_utf8(const uint8_t *s, size_t len, char *out, size_t n)
         } else if ((c >= 0xd800 && c <= 0xdfff) || c < 0x20 || c == 0x7f) {
             c = '?';
         }
-        if (c < 0x80) {
-            out[j++] = (char)c;
-        } else if (c < 0x800) {
-            out[j++] = (char)(0xc0 | c >> 6);
-            out[j++] = (char)(0x80 | (c & 0x3f));
-        } else if (c < 0x10000) {
-            out[j++] = (char)(0xe0 | c >> 12);
-            out[j++] = (char)(0x80 | ((c >> 6) & 0x3f));
-            out[j++] = (char)(0x80 | (c & 0x3f));
-        } else {
-            out[j++] = (char)(0xf0 | c >> 18);
-            out[j++] = (char)(0x80 | ((c >> 12) & 0x3f));
-            out[j++] = (char)(0x80 | ((c >> 6) & 0x3f));
-            out[j++] = (char)(0x80 | (c & 0x3f));
-        }
+        unsigned char u[4];
+        size_t k = ex_utf8_put(c, u);
+        memcpy(out + j, u, k);
+        j += k;
     }
     out[j] = '\0';
 }

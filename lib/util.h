@@ -41,6 +41,12 @@ int ex_write_file_atomic(const char *tmp, const char *path, const void *data, si
 /* strlcpy semantics: always NUL-terminates, returns strlen(src). */
 size_t ex_strlcpy(char *dst, const char *src, size_t size);
 
+/* Length (1..4) of the valid UTF-8 sequence at p (n bytes available), or 0
+ * when it is not valid UTF-8 (overlong forms and surrogates included). */
+size_t ex_utf8_len(const unsigned char *p, size_t n);
+/* Encode code point cp (<= 0x10FFFF) as UTF-8 into out; returns 1..4. */
+size_t ex_utf8_put(uint32_t cp, unsigned char out[4]);
+
 /* ASCII case-insensitive helpers (Windows paths, HTTP headers). */
 bool ex_strieq(const char *a, const char *b);
 bool ex_istarts_with(const char *s, const char *prefix);

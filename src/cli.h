@@ -34,6 +34,21 @@ int cmd_report(int argc, char **argv);
 struct ex_store;
 struct ex_store *ex_cli_store(const char *cmd, const char *db);
 
+/* `--db [FILE]` (scan, hunt). getopt_long cannot take an optional argument
+ * as a separate word, and the next word may be a target or evidence: it is
+ * the database only when it ends in .db, .sqlite or .sqlite3 or is an existing
+ * SQLite file (ex_cli_is_db_word); `--db=FILE` always is. ex_cli_db_words
+ * rewrites such a "--db" in place to "--db-file" (a required-argument option
+ * the command declares next to the optional-argument "db") and says whether
+ * any --db was given. Words that are other options' arguments are skipped. */
+struct option;
+bool ex_cli_is_db_word(const char *word);
+bool ex_cli_db_words(int argc, char **argv, const struct option *longopts, const char *shortopts);
+/* Call fn for every option word of argv (not for option arguments; up to "--"). */
+typedef void (*ex_cli_option_fn)(void *ud, int argc, char **argv, int i);
+void ex_cli_each_option(int argc, char **argv, const struct option *longopts, const char *shortopts,
+                        ex_cli_option_fn fn, void *ud);
+
 /* Print "exaudit <cmd>: <message>" to stderr; returns EXIT_USAGE. */
 int ex_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same, returning EXIT_RUNTIME. */

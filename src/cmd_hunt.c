@@ -1,5 +1,8 @@
-/* exaudit hunt: compromise hunting in the logs and files of an Exchange server. */
+/* exaudit hunt: compromise hunting in the logs and files of an Exchange server.
+ * With --db the hunt is one run of the inventory, committed when it ends. */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +14,8 @@
 #include "kb.h"
 #include "out/finding_json.h"
 #include "out/hunt_report.h"
+#include "out/recorder.h"
+#include "out/store.h"
 #include "out/term.h"
 #include "util.h"
 
@@ -37,6 +42,12 @@ static void usage(FILE *out)
             "  --max-per-rule N      findings listed per check before they are counted (default %d)\n"
             "  --subject NAME        server name for the findings (default: the evidence's name)\n"
             "  --data DIR            use the knowledge-base bundle installed in DIR\n"
+            "  --db [FILE]           record the hunt into the inventory (one run; default\n"
+            "                        $XDG_DATA_HOME/exaudit/inventory.db; FILE follows when it ends\n"
+            "                        in .db/.sqlite/.sqlite3 or is a SQLite file, else --db=FILE)\n"
+            "  --host NAME           with --db: the server hunted, an inventory target or name\n"
+            "                        (default: --subject, else the evidence's name); also the\n"
+            "                        findings' subject unless --subject is given\n"
             "  --no-progress         no progress line on a terminal\n"
             "  -v, --verbose         list info findings and every skipped file\n"
             "  -h, --help            this text\n\n"
@@ -50,6 +61,8 @@ typedef struct hunt_cli {
     bool json, verbose, progress;
     const char *timeline, *data_dir, *only, *rules;
     const ex_analyzer *picked[33];
+    bool use_db;
+    const char *db, *host; /* db NULL: the default inventory */
 } hunt_cli;
 
 static void on_progress(void *ctx, const ex_hunt_progress *p)
@@ -122,9 +135,13 @@ static int parse_args(hunt_cli *c, int argc, char **argv)
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"help", no_argument, NULL, 'h'},
                                              {"list-literals", no_argument, NULL, 'I'},
+                                             {"db", optional_argument, NULL, 'D'},
+                                             {"db-file", required_argument, NULL, 'D'},
+                                             {"host", required_argument, NULL, 'H'},
                                              {0}};
     int ch;
     unsigned long v;
+    c->use_db = ex_cli_db_words(argc, argv, longopts, "vh");
     optind = 1;
     while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
         switch (ch) {
@@ -153,12 +170,22 @@ static int parse_args(hunt_cli *c, int argc, char **argv)
         case 'd': c->data_dir = optarg; break;
         case 'P': c->progress = false; break;
         case 'v': c->verbose = true; break;
+        case 'D':
+            if (optarg && !*optarg)
+                return ex_usage_error("hunt", "--db= names no file");
+            c->db = optarg;
+            break;
+        case 'H': c->host = optarg; break;
         case 'h': usage(stdout); return -2;
         default: return ex_usage_error("hunt", "unknown option");
         }
     }
     if (optind == argc)
         return ex_usage_error("hunt", "no evidence given");
+    if (c->host && !c->use_db)
+        return ex_usage_error("hunt", "--host names the server in the inventory: give --db too");
+    if (c->host && !c->o.subject)
+        c->o.subject = c->host;
     c->o.inputs = (const char *const *)(argv + optind);
     c->o.ninputs = (size_t)(argc - optind);
     if (c->only && pick_analyzers(c) != 0)
@@ -214,9 +241,115 @@ static int load_rules(const hunt_cli *c)
     return 0;
 }
 
+/* ---- the inventory (--db) ---------------------------------------------------------------------- */
+
+typedef struct hunt_store {
+    ex_store *st;
+    int64_t run;
+    const char *name; /* the server, as the inventory knows it */
+    pthread_mutex_t lock;
+    bool ended, recorded;
+    bool watching;
+    pthread_t watcher;
+    sigset_t sigs;
+} hunt_store;
+
+static void store_end(hunt_store *hs, const char *status)
+{
+    pthread_mutex_lock(&hs->lock);
+    if (!hs->ended && ex_store_end_run(hs->st, hs->run, status) != 0)
+        fprintf(stderr, "exaudit hunt: the inventory: %s\n", ex_store_errmsg(hs->st));
+    hs->ended = true;
+    pthread_mutex_unlock(&hs->lock);
+}
+
+/* SIGINT/SIGTERM during a hunt: a hunt has no partial result worth keeping,
+ * so the run is marked "interrupted" and the process ends. The signals are
+ * blocked in every thread (the hunt's workers inherit the mask) and taken
+ * here with sigwait; a signal after the run ended only ends this thread. */
+static void *watch_signals(void *arg)
+{
+    hunt_store *hs = arg;
+    int sig = 0;
+    if (sigwait(&hs->sigs, &sig) != 0)
+        return NULL;
+    pthread_mutex_lock(&hs->lock);
+    if (!hs->ended) {
+        ex_store_end_run(hs->st, hs->run, "interrupted");
+        fprintf(stderr, "\nexaudit hunt: interrupted; run %lld of the inventory is marked so\n", (long long)hs->run);
+        _exit(EXIT_RUNTIME);
+    }
+    pthread_mutex_unlock(&hs->lock);
+    return NULL;
+}
+
+static int store_open(hunt_store *hs, const hunt_cli *c, ex_hunt *h, int argc, char **argv)
+{
+    if (!(hs->st = ex_cli_store("hunt", c->db)))
+        return EXIT_RUNTIME;
+    hs->name = c->host ? c->host : ex_hunt_subject(h);
+    json_t *args = json_array(), *evidence = json_array();
+    for (int i = 1; i < argc; i++)
+        json_array_append_new(args, ex_json_string_lossy(argv[i]));
+    for (size_t i = 0; i < c->o.ninputs; i++)
+        json_array_append_new(evidence, ex_json_string_lossy(c->o.inputs[i]));
+    json_t *params = json_pack("{s:s, s:o, s:o, s:o, s:s, s:s}", "command", "hunt", "argv", args, "host",
+                               ex_json_string_lossy(hs->name), "evidence", evidence, "tool_version", EXAUDIT_VERSION,
+                               "kb_version", c->o.kb->version);
+    hs->run = params ? ex_store_begin_run(hs->st, "hunt", params) : -1;
+    json_decref(params);
+    if (hs->run <= 0)
+        return ex_runtime_error("hunt", "cannot start a run in the inventory: %s", ex_store_errmsg(hs->st));
+    pthread_mutex_init(&hs->lock, NULL);
+    sigemptyset(&hs->sigs);
+    sigaddset(&hs->sigs, SIGINT);
+    sigaddset(&hs->sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &hs->sigs, NULL);
+    hs->watching = pthread_create(&hs->watcher, NULL, watch_signals, hs) == 0;
+    return 0;
+}
+
+/* One transaction: the findings, the log coverage and the timeline. */
+static int store_hunt(hunt_store *hs, const ex_hunt *h)
+{
+    json_t *summary = ex_hunt_summary_json(h), *coverage = NULL, *timeline = NULL;
+    const ex_findings *findings = ex_hunt_findings(h);
+    pthread_mutex_lock(&hs->lock);
+    int rc = summary && ex_recorder_hunt_shapes(summary, &coverage, &timeline) == 0
+                 ? ex_store_put_hunt(hs->st, hs->run, hs->name, findings, coverage, timeline)
+                 : -1;
+    pthread_mutex_unlock(&hs->lock);
+    if (rc != 0)
+        fprintf(stderr, "exaudit hunt: recording into the inventory failed: %s\n", ex_store_errmsg(hs->st));
+    store_end(hs, rc == 0 ? "done" : "interrupted");
+    hs->recorded = rc == 0;
+    json_decref(summary);
+    json_decref(coverage);
+    json_decref(timeline);
+    return rc == 0 ? 0 : EXIT_RUNTIME;
+}
+
+static void store_close(hunt_store *hs, const hunt_cli *c)
+{
+    if (!hs->st)
+        return;
+    if (hs->recorded)
+        fprintf(c->json ? stderr : stdout, "Inventory: run %lld, hunt of %s recorded (%s)\n", (long long)hs->run,
+                hs->name, c->db ? c->db : "the default inventory");
+    if (hs->run > 0)
+        store_end(hs, "interrupted"); /* only when the hunt did not get to be recorded */
+    if (hs->watching) {
+        pthread_kill(hs->watcher, SIGTERM); /* wakes sigwait; the run has ended */
+        pthread_join(hs->watcher, NULL);
+        pthread_mutex_destroy(&hs->lock);
+    }
+    ex_store_close(hs->st);
+}
+
 int cmd_hunt(int argc, char **argv)
 {
     hunt_cli c = {.progress = true};
+    hunt_store hs = {0};
     int rc = parse_args(&c, argc, argv);
     if (rc == -2)
         return EXIT_NOTHING_FOUND;
@@ -234,13 +367,21 @@ int cmd_hunt(int argc, char **argv)
     if (!h)
         return ex_runtime_error("hunt", "out of memory");
     char err[512];
+    if (c.use_db && (rc = store_open(&hs, &c, h, argc, argv)) != 0) {
+        store_close(&hs, &c);
+        ex_hunt_free(h);
+        return rc;
+    }
     if (ex_hunt_run(h, err, sizeof err) != 0) {
+        store_close(&hs, &c);
         ex_hunt_free(h);
         return ex_runtime_error("hunt", "%s", err);
     }
+    int stored = c.use_db ? store_hunt(&hs, h) : 0;
     rc = write_outputs(&c, h);
     if (rc == 0)
-        rc = ex_hunt_found_attack(h) ? EXIT_FOUND : EXIT_NOTHING_FOUND;
+        rc = stored ? stored : ex_hunt_found_attack(h) ? EXIT_FOUND : EXIT_NOTHING_FOUND;
+    store_close(&hs, &c);
     ex_hunt_free(h);
     ex_files_release();
     return rc;

@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "kb.h"
 #include "out/finding_json.h"
+#include "out/hunt_report.h"
+#include "out/recorder.h"
 #include "out/store.h"
 
 #define RECORD_LINE_MAX (8u << 20)
@@ -18,13 +20,15 @@ static void usage(FILE *out)
                  "       exaudit record hunt [--db FILE] [--host NAME] FILE|-\n\n"
                  "scan: host records as JSON Lines (the output of `exaudit scan --json` or\n"
                  "  `exaudit build --json`), one run; each host is committed when it is read.\n"
-                 "  The host is the record's \"target\" (else its \"input\"). A record may carry\n"
+                 "  The host is the record's \"target\" (else its \"input\"), with \":port\" when\n"
+                 "  its \"port\" is not 443, as `exaudit scan --db` names it. A record may carry\n"
                  "  \"facts\" (what the verdict was computed from) and \"findings\".\n"
                  "  --resume continues the newest unfinished recorded scan and skips the hosts\n"
                  "  it already holds.\n"
-                 "hunt: the findings of one server, as JSON Lines of findings (`exaudit hunt\n"
-                 "  --json`) or as one object {\"host\", \"findings\", \"coverage\", \"timeline\"}.\n"
-                 "  --host names the server (required for JSON Lines).\n"
+                 "hunt: the findings of one server, as the output of `exaudit hunt --json`\n"
+                 "  (findings, then the summary object: log coverage and timeline) or as one\n"
+                 "  object {\"host\", \"findings\", \"coverage\", \"timeline\"}.\n"
+                 "  --host names the server (default: the summary's subject).\n"
                  "--db FILE: the inventory (default $XDG_DATA_HOME/exaudit/inventory.db).\n");
 }
 
@@ -68,13 +72,15 @@ typedef struct record_run {
 
 static int record_host(record_run *r, json_t *rec, long lineno)
 {
-    const char *target = json_string_value(json_object_get(rec, "target"));
-    if (!target)
-        target = json_string_value(json_object_get(rec, "input"));
-    if (!target || !*target) {
+    const char *label = json_string_value(json_object_get(rec, "target"));
+    if (!label)
+        label = json_string_value(json_object_get(rec, "input"));
+    if (!label || !*label) {
         fprintf(stderr, "exaudit record: line %ld: a host record without target; skipped\n", lineno);
         return 0;
     }
+    char target[EX_STORE_NAME_MAX + 16];
+    ex_recorder_target(label, (long)json_integer_value(json_object_get(rec, "port")), target, sizeof target);
     if (r->resume && ex_store_run_has(r->s, r->run, target)) {
         r->skipped++;
         return 0;
@@ -142,24 +148,45 @@ static int record_scan(ex_store *s, const char *path, bool resume)
     return rc == 0 ? EXIT_NOTHING_FOUND : EXIT_RUNTIME;
 }
 
-/* A hunt document: one object, or JSON Lines of findings. */
+static bool is_hunt_summary(const json_t *j)
+{
+    const char *schema = json_string_value(json_object_get(j, "schema"));
+    return schema && !strcmp(schema, EX_HUNT_SUMMARY_SCHEMA);
+}
+
+/* The stream of `exaudit hunt --json`: findings, then the summary, whose log
+ * coverage and facts become the document's coverage and timeline. */
+static json_t *hunt_stream(FILE *in, json_t *first)
+{
+    json_error_t e;
+    json_t *arr = json_array(), *doc = json_object(), *next = first, *coverage = NULL, *timeline = NULL;
+    for (; next; next = json_loadf(in, JSON_DISABLE_EOF_CHECK, &e)) {
+        if (!is_hunt_summary(next)) {
+            json_array_append_new(arr, next);
+            continue;
+        }
+        json_object_set(doc, "host", json_object_get(next, "subject"));
+        if (ex_recorder_hunt_shapes(next, &coverage, &timeline) == 0) {
+            json_object_set_new(doc, "coverage", coverage ? coverage : json_null());
+            json_object_set_new(doc, "timeline", timeline ? timeline : json_null());
+        }
+        json_decref(next);
+    }
+    json_object_set_new(doc, "findings", arr);
+    return doc;
+}
+
+/* A hunt document: one object, or JSON Lines of findings (and a summary). */
 static json_t *load_hunt(FILE *in)
 {
     json_error_t e;
     json_t *doc = json_loadf(in, JSON_DISABLE_EOF_CHECK, &e);
-    if (json_is_object(doc) && json_object_get(doc, "findings")) {
+    if (json_is_object(doc) && json_is_array(json_object_get(doc, "findings")))
         return doc;
-    }
-    json_t *arr = json_array();
-    if (json_is_object(doc)) {
-        json_array_append_new(arr, doc);
-        json_t *next;
-        while ((next = json_loadf(in, JSON_DISABLE_EOF_CHECK, &e)) != NULL)
-            json_array_append_new(arr, next);
-    } else {
-        json_decref(doc);
-    }
-    return json_pack("{s:o}", "findings", arr);
+    if (json_is_object(doc))
+        return hunt_stream(in, doc);
+    json_decref(doc);
+    return json_pack("{s:[]}", "findings");
 }
 
 static int record_hunt(ex_store *s, const char *path, const char *host)

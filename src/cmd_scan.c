@@ -1,6 +1,7 @@
 /* exaudit scan: safe remote fingerprinting of Exchange servers. Glue only:
  * lib/targets feeds lib/engine, whose hosts run lib/probe's plan; each
- * finished host is assessed (lib/verdict) and written at once. */
+ * finished host is assessed (lib/verdict) and written at once, and with --db
+ * committed to the inventory (lib/out/recorder) from the event-loop thread. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -15,7 +16,9 @@
 #include "cli.h"
 #include "engine.h"
 #include "kb.h"
+#include "out/recorder.h"
 #include "out/scan_out.h"
+#include "out/store.h"
 #include "out/term.h"
 #include "probe.h"
 #include "targets.h"
@@ -44,6 +47,14 @@ typedef struct scan {
     bool progress_shown;
     double t0;
     char host_timeout_text[64];
+    bool write_hosts; /* per-host output (with --db only when asked for) */
+    /* --db: the inventory, the run, and what went into it */
+    ex_store *store;
+    int64_t run;
+    bool resuming; /* an interrupted run: skip the targets it holds */
+    bool run_ended;
+    uint64_t recorded, already_recorded;
+    bool store_failed;
 } scan;
 
 typedef struct job {
@@ -65,6 +76,9 @@ static void usage(FILE *out)
                  "  --exclude-file FILE    the same, one per line\n"
                  "  --shard I/N            scan only shard I of N (1-based) of the de-duplicated list\n"
                  "  --resume FILE          skip the hosts already in this JSON Lines output\n"
+                 "  --resume               with --db: continue the newest interrupted scan run of the\n"
+                 "                         inventory, skipping the targets it holds; with no TARGET\n"
+                 "                         (nor -iL) its own targets, ports, exclusions and shard\n"
                  "Probes:\n"
                  "  --no-active            passive version detection only (no behavioural checks)\n"
                  "  --no-ntlm              skip the NTLM challenge\n"
@@ -86,6 +100,11 @@ static void usage(FILE *out)
                  "  --json                 JSON Lines, one object per host (docs/schema.md)\n"
                  "  --csv                  CSV, one row per host\n"
                  "  -o, --output FILE      write results to FILE (appended to when it is the --resume file)\n"
+                 "  --db [FILE]            record into the inventory as the scan goes (one commit per\n"
+                 "                         finished host; default $XDG_DATA_HOME/exaudit/inventory.db;\n"
+                 "                         FILE follows when it ends in .db/.sqlite/.sqlite3 or is a\n"
+                 "                         SQLite file, else write --db=FILE). Per-host lines are then\n"
+                 "                         printed only with --json, --csv or -o\n"
                  "  -q, --quiet            no progress line and no summary\n"
                  "  --data DIR             knowledge-base bundle directory\n"
                  "  -h, --help             this text\n\n"
@@ -98,11 +117,18 @@ static void usage(FILE *out)
 static int next_target(void *user, ex_endpoint *ep)
 {
     scan *s = user;
-    char err[512];
-    int r = ex_targets_next(s->targets, ep, err, sizeof err);
-    if (r < 0)
-        fprintf(stderr, "exaudit scan: %s\n", err);
-    return r;
+    char err[512], key[EX_LABEL_MAX + 16];
+    for (;;) {
+        int r = ex_targets_next(s->targets, ep, err, sizeof err);
+        if (r < 0)
+            fprintf(stderr, "exaudit scan: %s\n", err);
+        if (r != 1 || !s->resuming)
+            return r;
+        ex_recorder_target(ep->label, ep->port, key, sizeof key);
+        if (!ex_store_run_has(s->store, s->run, key))
+            return 1;
+        s->already_recorded++;
+    }
 }
 
 static void *host_start(void *user, const ex_endpoint *ep)
@@ -157,6 +183,25 @@ static void write_host(scan *s, const ex_scan_host *h)
         s->write_failed = true;
 }
 
+/* Commit one finished host. A host cut by a second interrupt did not run its
+ * plan to the end: it is left out, so that --resume scans it again. */
+static void record_host(scan *s, const ex_scan_host *h, const ex_facts *facts, bool timed_out)
+{
+    if (s->store_failed || (timed_out && ex_engine_stop_level() >= 2))
+        return;
+    char key[EX_LABEL_MAX + 16];
+    ex_recorder_target(h->ep->label, h->ep->port, key, sizeof key);
+    if (ex_recorder_put_scan_host(s->store, s->run, key, h, facts) == 0) {
+        s->recorded++;
+        return;
+    }
+    s->store_failed = true;
+    clear_progress(s);
+    fprintf(stderr, "exaudit scan: recording %s into the inventory failed: %s; starting no new host\n", key,
+            ex_store_errmsg(s->store));
+    ex_engine_request_stop(1);
+}
+
 static void host_done(void *user, void *jp, const ex_conn_info *ci, bool timed_out)
 {
     scan *s = user;
@@ -172,7 +217,10 @@ static void host_done(void *user, void *jp, const ex_conn_info *ci, bool timed_o
     const ex_assessment *a = ex_assess_cached(s->assessments, &facts);
     if (a) {
         ex_scan_host h = {.ep = &j->ep, .ci = ci, .plan = &j->plan, .res = &res, .a = a};
-        write_host(s, &h);
+        if (s->write_hosts)
+            write_host(s, &h);
+        if (s->store)
+            record_host(s, &h, &facts, timed_out);
         ex_scan_summary_add(&s->sum, &h);
         s->vulnerable_hosts += ex_scan_host_worst(&h) == EX_STATUS_VULNERABLE;
     } else {
@@ -331,6 +379,14 @@ typedef struct cli {
     size_t nresolve;
     const char *resume, *output, *data_dir;
     unsigned long max_body;
+    const char *const *targets; /* the TARGET arguments */
+    int ntargets;
+    bool stdin_targets;
+    bool use_db, resume_db;
+    const char *db;    /* NULL: the default inventory */
+    json_t *argv_json; /* the command line, kept with a new run */
+    json_t *params;    /* of a resumed run; its strings back a replayed target list */
+    char **replayed;
 } cli;
 
 enum {
@@ -358,6 +414,9 @@ enum {
     O_CSV,
     O_DATA,
     O_LOOPBACK,
+    O_DB,
+    O_DB_FILE,
+    O_RESUME_DB,
     O_THREADS
 };
 
@@ -430,8 +489,38 @@ static int option(scan *s, cli *c, int opt, const char *arg)
     case 'o': c->output = arg; return 0;
     case 'q': s->quiet = true; return 0;
     case O_DATA: c->data_dir = arg; return 0;
+    case O_DB:
+    case O_DB_FILE:
+        if (arg && !*arg)
+            return ex_usage_error("scan", "--db= names no file");
+        c->db = arg;
+        return 0;
+    case O_RESUME_DB: c->resume_db = true; return 0;
     default: return ex_usage_error("scan", "unknown option");
     }
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && !strcmp(s + n - k, suffix);
+}
+
+/* With --db, "--resume" takes the next word only when it is a JSON Lines file
+ * (an existing file that is no database, or *.json, *.jsonl, *.ndjson);
+ * otherwise it continues the inventory's interrupted run. Without --db it
+ * always takes FILE, as it always did. */
+static void resume_word(void *ud, int argc, char **argv, int i)
+{
+    if (strcmp(argv[i], "--resume") != 0)
+        return;
+    const char *w = i + 1 < argc ? argv[i + 1] : NULL;
+    struct stat st;
+    bool file = w && w[0] != '-' &&
+                (ends_with(w, ".json") || ends_with(w, ".jsonl") || ends_with(w, ".ndjson") ||
+                 (stat(w, &st) == 0 && S_ISREG(st.st_mode) && !ex_cli_is_db_word(w)));
+    if (!file)
+        argv[i] = "--resume-db";
 }
 
 static int parse_args(scan *s, cli *c, int argc, char **argv)
@@ -465,14 +554,21 @@ static int parse_args(scan *s, cli *c, int argc, char **argv)
                                              {"quiet", no_argument, NULL, 'q'},
                                              {"data", required_argument, NULL, O_DATA},
                                              {"help", no_argument, NULL, 'h'},
+                                             {"db", optional_argument, NULL, O_DB},
+                                             {"db-file", required_argument, NULL, O_DB_FILE},
+                                             {"resume-db", no_argument, NULL, O_RESUME_DB},
                                              {0}};
+    static const char *shortopts = "p:o:qh";
     /* nmap's "-iL FILE" spelling */
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-iL"))
             argv[i] = "--input";
+    c->use_db = ex_cli_db_words(argc, argv, longopts, shortopts);
+    if (c->use_db)
+        ex_cli_each_option(argc, argv, longopts, shortopts, resume_word, NULL);
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "p:o:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (opt == 'h') {
             usage(stdout);
             return -1;
@@ -483,12 +579,14 @@ static int parse_args(scan *s, cli *c, int argc, char **argv)
         if (r)
             return r;
     }
+    c->targets = (const char *const *)(argv + optind);
+    c->ntargets = argc - optind;
     return 0;
 }
 
 /* ---- setup ----------------------------------------------------------------------------------------- */
 
-static int setup_targets(scan *s, cli *c, int argc, char **argv)
+static int setup_targets(scan *s, cli *c)
 {
     char err[512];
     c->to.warn = warn_target;
@@ -496,19 +594,24 @@ static int setup_targets(scan *s, cli *c, int argc, char **argv)
     if (!s->targets)
         return ex_runtime_error("scan", "out of memory");
     bool any = c->ninputs > 0;
-    for (int i = optind; i < argc; i++) {
+    for (int i = 0; i < c->ntargets; i++) {
         any = true;
-        int r = !strcmp(argv[i], "-") ? ex_targets_add_file(s->targets, "-", err, sizeof err)
-                                      : ex_targets_add_arg(s->targets, argv[i], err, sizeof err);
+        bool dash = !strcmp(c->targets[i], "-");
+        c->stdin_targets |= dash;
+        int r = dash ? ex_targets_add_file(s->targets, "-", err, sizeof err)
+                     : ex_targets_add_arg(s->targets, c->targets[i], err, sizeof err);
         if (r)
             return ex_usage_error("scan", "%s", err);
     }
-    for (size_t i = 0; i < c->ninputs; i++)
+    for (size_t i = 0; i < c->ninputs; i++) {
+        c->stdin_targets |= !strcmp(c->inputs[i], "-");
         if (ex_targets_add_file(s->targets, c->inputs[i], err, sizeof err))
             return ex_usage_error("scan", "%s", err);
+    }
     if (!any) {
         if (isatty(STDIN_FILENO))
             return ex_usage_error("scan", "no targets (give some, -iL FILE, or pipe them in)");
+        c->stdin_targets = true;
         ex_targets_add_file(s->targets, "-", err, sizeof err);
     }
     for (size_t i = 0; i < c->nexcludes; i++)
@@ -545,7 +648,166 @@ static int setup_output(scan *s, cli *c)
     s->summary_out = machine_stdout ? stderr : stdout;
     s->color = ex_use_color(s->summary_out) && (s->out != stdout || s->fmt == FMT_TABLE);
     s->progress = !s->quiet && isatty(STDERR_FILENO);
+    s->write_hosts = !c->use_db || s->fmt != FMT_TABLE || c->output;
     return 0;
+}
+
+/* ---- the inventory (--db) -------------------------------------------------------------------------- */
+
+static json_t *string_array(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, ex_json_text(v[i]));
+    return a;
+}
+
+/* Input files as absolute paths: a resumed run may start from another directory. */
+static json_t *path_array(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        char *abs = strcmp(v[i], "-") ? realpath(v[i], NULL) : NULL;
+        json_array_append_new(a, ex_json_text(abs ? abs : v[i]));
+        free(abs);
+    }
+    return a;
+}
+
+/* What --resume needs to scan the same targets again. */
+static json_t *target_params(const cli *c)
+{
+    json_t *ports = json_array();
+    for (size_t i = 0; i < c->to.nports; i++)
+        json_array_append_new(ports, json_integer(c->to.ports[i]));
+    char shard[32] = "";
+    if (c->to.shard_count)
+        snprintf(shard, sizeof shard, "%u/%u", c->to.shard_index, c->to.shard_count);
+    return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:s?, s:b}", "args", string_array(c->targets, (size_t)c->ntargets),
+                     "inputs", path_array(c->inputs, c->ninputs), "ports", ports, "http", !c->to.default_tls, "exclude",
+                     string_array(c->excludes, c->nexcludes), "exclude_files",
+                     path_array(c->exclude_files, c->nexclude_files), "shard", shard[0] ? shard : NULL, "stdin",
+                     c->stdin_targets);
+}
+
+/* The strings of a JSON array into out[max]; the JSON keeps them alive. */
+static int replay_strings(const json_t *arr, const char **out, size_t max, size_t *n)
+{
+    const json_t *v;
+    size_t i;
+    *n = 0;
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v) || *n == max)
+            return -1;
+        out[(*n)++] = json_string_value(v);
+    }
+    return 0;
+}
+
+static int replay_ports(const json_t *arr, ex_targets_opts *to)
+{
+    const json_t *v;
+    size_t i;
+    to->nports = 0;
+    json_array_foreach(arr, i, v)
+    {
+        json_int_t p = json_integer_value(v);
+        if (p < 1 || p > 65535 || to->nports == EX_MAX_PORTS)
+            return -1;
+        to->ports[to->nports++] = (uint16_t)p;
+    }
+    return 0;
+}
+
+/* --resume without targets: those of the interrupted run (target_params). */
+static int replay_targets(cli *c, const json_t *t)
+{
+    if (!json_is_object(t))
+        return ex_usage_error("scan", "the interrupted run kept no target list: give the targets again");
+    if (json_is_true(json_object_get(t, "stdin")))
+        return ex_usage_error("scan", "the interrupted run read targets from standard input: give them again");
+    const json_t *args = json_object_get(t, "args"), *shard = json_object_get(t, "shard");
+    size_t nargs = json_array_size(args);
+    c->replayed = calloc(nargs + 1, sizeof *c->replayed);
+    if (!c->replayed)
+        return ex_runtime_error("scan", "out of memory");
+    size_t n;
+    if (replay_strings(args, (const char **)c->replayed, nargs, &n) != 0 ||
+        replay_strings(json_object_get(t, "inputs"), c->inputs, EX_ARRAY_LEN(c->inputs), &c->ninputs) != 0 ||
+        replay_strings(json_object_get(t, "exclude"), c->excludes, EX_ARRAY_LEN(c->excludes), &c->nexcludes) != 0 ||
+        replay_strings(json_object_get(t, "exclude_files"), c->exclude_files, EX_ARRAY_LEN(c->exclude_files),
+                       &c->nexclude_files) != 0 ||
+        replay_ports(json_object_get(t, "ports"), &c->to) != 0 ||
+        (json_is_string(shard) && parse_shard(json_string_value(shard), &c->to) != 0))
+        return ex_usage_error("scan", "the interrupted run's target list cannot be read back: give the targets again");
+    c->targets = (const char *const *)c->replayed;
+    c->ntargets = (int)n;
+    c->to.default_tls = !json_is_true(json_object_get(t, "http"));
+    return 0;
+}
+
+/* Open the inventory; with --resume take over its newest interrupted scan run. */
+static int setup_store(scan *s, cli *c)
+{
+    if (!c->use_db)
+        return 0;
+    if (!(s->store = ex_cli_store("scan", c->db)))
+        return EXIT_RUNTIME;
+    if (!c->resume_db)
+        return 0;
+    s->run = ex_store_resume_run(s->store, "scan", &c->params);
+    if (s->run < 0)
+        return ex_runtime_error("scan", "the inventory: %s", ex_store_errmsg(s->store));
+    if (s->run == 0) {
+        fprintf(stderr, "exaudit scan: no interrupted scan in the inventory; starting a new run\n");
+        return 0;
+    }
+    s->resuming = true;
+    if (!s->quiet)
+        fprintf(stderr, "exaudit scan: resuming run %lld: %lld hosts already recorded\n", (long long)s->run,
+                (long long)ex_store_run_count(s->store, s->run));
+    if (c->ntargets == 0 && c->ninputs == 0)
+        return replay_targets(c, json_object_get(c->params, "targets"));
+    return 0;
+}
+
+static int begin_run(scan *s, cli *c)
+{
+    if (!s->store || s->run > 0)
+        return 0;
+    json_t *params = json_pack("{s:s, s:O, s:o, s:s, s:s}", "command", "scan", "argv", c->argv_json, "targets",
+                               target_params(c), "tool_version", EXAUDIT_VERSION, "kb_version", s->kb->version);
+    s->run = params ? ex_store_begin_run(s->store, "scan", params) : -1;
+    json_decref(params);
+    if (s->run <= 0)
+        return ex_runtime_error("scan", "cannot start a run in the inventory: %s", ex_store_errmsg(s->store));
+    return 0;
+}
+
+/* A run that did not end normally stays resumable: "interrupted". */
+static void end_run(scan *s, bool complete)
+{
+    if (!s->store || s->run <= 0 || s->run_ended)
+        return;
+    s->run_ended = true;
+    if (ex_store_end_run(s->store, s->run, complete ? "done" : "interrupted") != 0) {
+        fprintf(stderr, "exaudit scan: the inventory: %s\n", ex_store_errmsg(s->store));
+        s->store_failed = true;
+    }
+}
+
+static void print_store_summary(scan *s, const cli *c)
+{
+    char path[4096];
+    if (!c->db && ex_store_default_path(path, sizeof path) != 0)
+        snprintf(path, sizeof path, "the default inventory");
+    fprintf(s->summary_out, "  inventory: run %lld, %llu hosts recorded", (long long)s->run,
+            (unsigned long long)s->recorded);
+    if (s->already_recorded)
+        fprintf(s->summary_out, ", %llu already recorded before the interruption",
+                (unsigned long long)s->already_recorded);
+    fprintf(s->summary_out, " (%s)\n", c->db ? c->db : path);
 }
 
 static int setup_limits(scan *s)
@@ -587,9 +849,15 @@ static int run(scan *s, cli *c)
     snprintf(s->host_timeout_text, sizeof s->host_timeout_text, "per-host time budget of %.1f s spent",
              (double)s->eng.host_timeout_ms / 1000.0);
     s->total = s->progress ? ex_targets_estimate(s->targets) : -1;
+    if (s->total > 0 && s->resuming) { /* those already recorded are skipped, never started */
+        int64_t held = ex_store_run_count(s->store, s->run);
+        s->total = held > 0 && held < s->total ? s->total - held : s->total;
+    }
     s->t0 = now_s();
     int rc = ex_engine_run(&s->eng, &ops, s, err, sizeof err);
     clear_progress(s);
+    bool stopped = ex_engine_stop_level() > 0;
+    end_run(s, rc == 0 && !stopped && !s->store_failed);
     double secs = now_s() - s->t0;
     ex_targets_stats ts = ex_targets_get_stats(s->targets);
     if (!s->quiet) {
@@ -600,6 +868,8 @@ static int run(scan *s, cli *c)
                     "lines\n",
                     (unsigned long long)ts.duplicates, (unsigned long long)ts.excluded, (unsigned long long)ts.resumed,
                     (unsigned long long)ts.bad_lines);
+        if (s->store)
+            print_store_summary(s, c);
     }
     if (rc != 0)
         fprintf(stderr, "exaudit scan: %s\n", err);
@@ -607,11 +877,25 @@ static int run(scan *s, cli *c)
         s->write_failed = true;
     if (s->write_failed)
         fprintf(stderr, "exaudit scan: writing the results failed\n");
+    if ((stopped || s->store_failed) && !s->quiet)
+        fprintf(stderr, "exaudit scan: interrupted; %s continues where it stopped\n",
+                s->store ? "--db --resume" : "--resume with the JSON output");
     if (s->vulnerable_hosts)
         return EXIT_FOUND;
-    if (ex_engine_stop_level() > 0 && !s->quiet)
-        fprintf(stderr, "exaudit scan: interrupted; --resume with the JSON output continues where it stopped\n");
-    return (rc != 0 || s->write_failed || ex_engine_stop_level() > 0) ? EXIT_RUNTIME : EXIT_NOTHING_FOUND;
+    return (rc != 0 || s->write_failed || s->store_failed || stopped) ? EXIT_RUNTIME : EXIT_NOTHING_FOUND;
+}
+
+static void cleanup(scan *s, cli *c)
+{
+    end_run(s, false); /* a run that never got to scan stays resumable */
+    ex_store_close(s->store);
+    ex_targets_free(s->targets);
+    free(s->plan.cache);
+    ex_assess_cache_free(s->assessments);
+    ex_record_cache_free(s->records);
+    json_decref(c->params);
+    json_decref(c->argv_json);
+    free(c->replayed);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -621,27 +905,25 @@ int cmd_scan(int argc, char **argv)
     ex_engine_default_opts(&s.eng);
     if (getenv("EXAUDIT_LOOPBACK_ONLY"))
         s.eng.loopback_only = true; /* tests and benchmarks: nothing but loopback, ever */
+    c.argv_json = string_array((const char *const *)(argv + 1), argc > 1 ? (size_t)argc - 1 : 0);
     int r = parse_args(&s, &c, argc, argv);
-    if (r)
+    if (r) {
+        json_decref(c.argv_json);
         return r < 0 ? EXIT_NOTHING_FOUND : r;
+    }
     s.kb = ex_cli_kb(c.data_dir);
     s.plan.kb = s.kb;
     s.plan.cache = calloc(1, sizeof *s.plan.cache); /* NULL only costs time */
     s.assessments = ex_assess_cache_new(s.kb);
     s.records = ex_record_cache_new();
     if (!s.assessments)
-        return ex_runtime_error("scan", "out of memory");
-    if ((r = setup_targets(&s, &c, argc, argv)) || (r = setup_limits(&s)) || (r = setup_output(&s, &c))) {
-        ex_targets_free(s.targets);
-        free(s.plan.cache);
-        ex_assess_cache_free(s.assessments);
-        ex_record_cache_free(s.records);
+        r = ex_runtime_error("scan", "out of memory");
+    if (r || (r = setup_store(&s, &c)) || (r = setup_targets(&s, &c)) || (r = setup_limits(&s)) ||
+        (r = setup_output(&s, &c)) || (r = begin_run(&s, &c))) {
+        cleanup(&s, &c);
         return r;
     }
     r = run(&s, &c);
-    ex_targets_free(s.targets);
-    free(s.plan.cache);
-    ex_assess_cache_free(s.assessments);
-    ex_record_cache_free(s.records);
+    cleanup(&s, &c);
     return r;
 }

@@ -395,18 +395,7 @@ static void put_byte(ex_evxml_stream *s, unsigned char c, uint64_t off)
 static void put_codepoint(ex_evxml_stream *s, uint32_t cp, uint64_t off)
 {
     unsigned char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (unsigned char)cp, n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (unsigned char)(0xC0 | cp >> 6), u[1] = (unsigned char)(0x80 | (cp & 0x3F)), n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (unsigned char)(0xE0 | cp >> 12), u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (unsigned char)(0x80 | (cp & 0x3F)), n = 3;
-    } else {
-        u[0] = (unsigned char)(0xF0 | cp >> 18), u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (unsigned char)(0x80 | (cp & 0x3F)), n = 4;
-    }
+    size_t n = ex_utf8_put(cp, u);
     for (size_t i = 0; i < n && !s->oom; i++)
         put_byte(s, u[i], off);
 }

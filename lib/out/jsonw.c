@@ -55,21 +55,6 @@ void ex_jsonw_end_arr(ex_jsonw *w)
     close_container(w, ']');
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0 when invalid (same rules as finding_json.c). */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    size_t len = (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (!len || len > n || (len == 2 && p[0] < 0xC2) || (len == 4 && p[0] > 0xF4))
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    if (len == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0)))
-        return 0;
-    if (len == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)))
-        return 0;
-    return len;
-}
 
 static void put_escaped(ex_buf *b, const unsigned char *s, size_t n)
 {
@@ -84,7 +69,7 @@ static void put_escaped(ex_buf *b, const unsigned char *s, size_t n)
         ex_buf_append(b, s + i - run, run);
         run = 0;
         if (c >= 0x80) {
-            size_t k = utf8_len(s + i, n - i);
+            size_t k = ex_utf8_len(s + i, n - i);
             ex_buf_append(b, k ? (const char *)s + i : "\xEF\xBF\xBD", k ? k : 3);
             i += k ? k : 1;
             continue;

@@ -54,7 +54,8 @@ const char *ex_hunt_verdict(const ex_findings *l)
     for (size_t i = 0; i < l->count; i++) {
         if (ex_finding_is_compromise(&l->items[i]))
             return EX_HUNT_COMPROMISED;
-        suspicious |= l->items[i].severity > EX_SEV_INFO;
+        /* Exposure (the installed build's CVEs, a setting) is not a sign of an attack. */
+        suspicious |= l->items[i].kind != EX_KIND_EXPOSURE && l->items[i].severity > EX_SEV_INFO;
     }
     return suspicious ? EX_HUNT_SUSPICIOUS : EX_HUNT_CLEAN;
 }

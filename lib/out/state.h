@@ -31,7 +31,7 @@ ex_light ex_light_of_assessment(const json_t *assessment);
 
 /* Hunt verdicts. */
 #define EX_HUNT_COMPROMISED "compromised" /* success, web shell, persistence, theft or staging, severity >= high */
-#define EX_HUNT_SUSPICIOUS  "suspicious"  /* any other finding above info (attempts) */
+#define EX_HUNT_SUSPICIOUS  "suspicious"  /* any other finding above info (attempts), exposure aside */
 #define EX_HUNT_CLEAN       "clean"       /* nothing above info */
 const char *ex_hunt_verdict(const ex_findings *l);
 /* Is this finding a sign that the server was compromised (not only attacked)? */

@@ -20,6 +20,7 @@
 #include "out/finding_json.h"
 #include "out/state.h"
 #include "store_int.h"
+#include "targets.h"
 
 #define BUSY_TIMEOUT_MS 60000
 
@@ -382,6 +383,41 @@ static bool derived_from_assessment(const ex_finding *f)
            (!strncmp(f->id, "cve.", 4) || !strcmp(f->id, "support.ended") || !strcmp(f->id, "kb.older-than-server"));
 }
 
+/* Is the target an address ("192.0.2.7", "192.0.2.7:8443", "[2001:db8::7]:8443", "2001:db8::7")? */
+static bool target_is_address(const char *target)
+{
+    char host[EX_STORE_NAME_MAX + 1];
+    const char *colon = strchr(target, ':');
+    size_t n = strlen(target);
+    if (target[0] == '[' && strchr(target, ']'))
+        n = (size_t)(strchr(target, ']') - target - 1), target++;
+    else if (colon && !strchr(colon + 1, ':'))
+        n = (size_t)(colon - target);
+    if (n > EX_STORE_NAME_MAX)
+        return false;
+    memcpy(host, target, n);
+    host[n] = '\0';
+    ex_addr a;
+    return ex_addr_parse(host, &a) == 0;
+}
+
+/* A host scanned by its address, that the fleet has no name for, is named
+ * by what the server says it is: its NTLM DNS computer name (network input:
+ * control characters refused). A name given by the admin is never replaced,
+ * and a target that is a name already stays the name. */
+static int name_from_record(ex_store *s, int64_t host, const char *target, const json_t *record)
+{
+    static const char *sql = "UPDATE hosts SET name=?2 WHERE id=?1 AND name IS NULL";
+    const char *name = json_string_value(json_object_get(json_object_get(record, "ntlm"), "dns_computer"));
+    if (!name || !*name || !store_name_ok(name) || !target_is_address(target))
+        return 0;
+    sqlite3_stmt *st = STORE_STMT_I(s, sql, host);
+    if (!st)
+        return -1;
+    store_bind_text(st, 2, name);
+    return store_step_done(st);
+}
+
 int ex_store_put_host(ex_store *s, int64_t run, const char *target, const json_t *host, const ex_facts *facts,
                       const ex_findings *findings)
 {
@@ -395,7 +431,9 @@ int ex_store_put_host(ex_store *s, int64_t run, const char *target, const json_t
         return -1;
     }
     int64_t host_id = store_host_id(s, target, true);
-    int64_t result = host_id > 0 ? store_result(s, run, host_id, store_now(), host, fj) : -1;
+    int64_t result = host_id > 0 && name_from_record(s, host_id, target, host) == 0
+                         ? store_result(s, run, host_id, store_now(), host, fj)
+                         : -1;
     int rc = result > 0 ? 0 : -1;
     for (size_t i = 0; rc == 0 && findings && i < findings->count; i++)
         if (!derived_from_assessment(&findings->items[i]))
@@ -442,8 +480,12 @@ int store_hunt(ex_store *s, int64_t run, int64_t host_id, const ex_findings *fin
         findings = &none;
     int64_t hunt = put_hunt_row(s, run, host_id, ex_hunt_verdict(findings), coverage, timeline);
     int rc = hunt > 0 ? 0 : -1;
+    /* As for a scan: what ex_host_findings() derives from the installed build's
+     * assessment is exposure, not a hunt finding (the build stays in the
+     * timeline's install.build). */
     for (size_t i = 0; rc == 0 && i < findings->count; i++)
-        rc = store_put_finding(s, run, host_id, 0, hunt, &findings->items[i]);
+        if (!derived_from_assessment(&findings->items[i]))
+            rc = store_put_finding(s, run, host_id, 0, hunt, &findings->items[i]);
     return rc == 0 ? set_last_hunt(s, host_id, hunt, run) : -1;
 }
 

@@ -36,6 +36,11 @@ static bool name_ok(const char *s, bool required)
     return true;
 }
 
+bool store_name_ok(const char *s)
+{
+    return name_ok(s, true);
+}
+
 int64_t ex_store_add_host(ex_store *s, const ex_host_entry *h)
 {
     if (!name_ok(h->target, true) || !name_ok(h->name, false) || !name_ok(h->customer, false)) {

@@ -39,6 +39,10 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 char *store_dump(const json_t *j);
 int64_t store_now(void);
 
+/* A target, name, customer or tag: not empty (when required), at most
+ * EX_STORE_NAME_MAX bytes, no control characters. */
+bool store_name_ok(const char *s);
+
 int64_t store_host_id(ex_store *s, const char *target, bool create);
 int store_put_finding(ex_store *s, int64_t run, int64_t host, int64_t result, int64_t hunt, const ex_finding *f);
 int store_hunt(ex_store *s, int64_t run, int64_t host_id, const ex_findings *findings, const json_t *coverage,

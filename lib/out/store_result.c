@@ -218,6 +218,35 @@ static int set_current(ex_store *s, int64_t host, int64_t result, int64_t run)
     return store_step_done(STORE_STMT_I(s, sql, host, result, run));
 }
 
+/* The assessment is what ex_host_json() makes from the facts and the
+ * knowledge base, nothing per host: then hosts with the same facts share it,
+ * and a rescore that changes nothing finds the same row. The scanner's own
+ * additions (where the build was seen; no verdict for a host that is not an
+ * on-premises Exchange) go to the scan part. */
+static int split_build(const json_t *build, json_t *scan, json_t *assessment)
+{
+    json_t *pure = json_deep_copy(build), *seen = json_object();
+    if (!pure || !seen) {
+        json_decref(pure);
+        json_decref(seen);
+        return -1;
+    }
+    static const char *const per_host[] = {"source", "evidence"};
+    for (size_t i = 0; i < EX_ARRAY_LEN(per_host); i++) {
+        json_t *v = json_object_get(pure, per_host[i]);
+        if (v) {
+            json_object_set(seen, per_host[i], v);
+            json_object_del(pure, per_host[i]);
+        }
+    }
+    int rc = json_object_set_new(assessment, "build", pure);
+    if (json_object_size(seen))
+        rc |= json_object_set_new(scan, "build_seen", seen);
+    else
+        json_decref(seen);
+    return rc;
+}
+
 static int split_record(const json_t *record, json_t **scan, json_t **assessment)
 {
     const char *k;
@@ -228,7 +257,15 @@ static int split_record(const json_t *record, json_t **scan, json_t **assessment
         return -1;
     json_object_foreach((json_t *)record, k, v)
     {
-        if (json_object_set(store_is_assessment_key(k) ? *assessment : *scan, k, v) != 0)
+        int rc;
+        if (!strcmp(k, "build") && json_is_object(v))
+            rc = split_build(v, *scan, *assessment);
+        else if (!strcmp(k, "verdict") && !json_is_string(v))
+            rc = json_object_set_new(*assessment, k, json_string("unknown")) |
+                 json_object_set_new(*scan, "verdict_shown", json_null());
+        else
+            rc = json_object_set(store_is_assessment_key(k) ? *assessment : *scan, k, v);
+        if (rc != 0)
             return -1;
     }
     return 0;

@@ -45,13 +45,18 @@ for r in rows:
     if ex == "onprem":
         if set(r["cves"]) != {"CVE-2021-26855", "CVE-2021-34473", "CVE-2021-33766", "CVE-2022-41040", "CVE-2022-41080"}:
             bad.append(r["ip"] + " CVE set")
-        p, tb, vb = r["precision"], r["true_build"], r["visible_build"]
-        if p == "su" and vb != tb: bad.append(r["ip"] + " su visible != true")
-        if p == "cu" and (vb is None or not tb.startswith(vb + ".") or vb.count(".") != 2): bad.append(r["ip"] + " cu visible")
-        if p == "none" and vb is not None: bad.append(r["ip"] + " none visible")
+        tb = r["true_build"]
+        for p, vb in ((r["precision"], r["visible_build"]), (r["precision_passive"], r["visible_build_passive"])):
+            if p == "su" and vb != tb: bad.append(r["ip"] + " su visible != true")
+            if p == "cu" and (vb is None or not tb.startswith(vb + ".") or vb.count(".") != 2): bad.append(r["ip"] + " cu visible")
+            if p == "none" and vb is not None: bad.append(r["ip"] + " none visible")
+        # Probes can only add a build where none was visible (owaVer= on hidden hosts).
+        if (r["precision"], r["visible_build"]) != (r["precision_passive"], r["visible_build_passive"]) and \
+                (r["precision_passive"] != "none" or not r["persona"].endswith("-hidden")):
+            bad.append(r["ip"] + " probes changed a visible build")
         for cve, t in r["cves"].items():
             if t["truth"] == "mitigated" and not r["mitigation"]: bad.append(r["ip"] + " mitigated without mitigation")
-            if p == "none" and t["expect_passive"] is not None: bad.append(r["ip"] + " passive without build")
+            if r["precision_passive"] == "none" and t["expect_passive"] is not None: bad.append(r["ip"] + " passive without build")
             if t["truth"] == "not-applicable" and (t["expect"] or t["expect_passive"]): bad.append(r["ip"] + " n/a expected")
 print("bad", "; ".join(bad[:5]) or "none")
 EOF
@@ -145,12 +150,30 @@ expect_contains "MAPI page shows the component build (sample 06)" "$BODY" "Versi
 R=$(headers "https://$(host_of e2019-cu9-apr21su):$PORT$PS")
 check "Apr21SU: 400 or 401, no redirect (GossiTheDog, #11)" grep -qE '^HTTP/1.1 40[01]' <<<"$R"
 
+# A 401 to the ProxyShell probe (GossiTheDog #11) decides nothing (RD §6.4): on a patched host that
+# shows its CU only, the manifest expects what the CU alone says.
+H=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["precision"] == "cu" and "proxyshell-patched-401" in r["quirks"] and r["cves"]["CVE-2021-34473"]["truth"] == "patched":
+        print(r["ip"]); break' "$M")
+R=$(headers "https://$H:$PORT$PS")
+expect_contains "proxyshell-patched-401 host answers the probe with 401" "$R" "HTTP/1.1 401"
+expect_eq "... and the manifest expects the CU-only status for it" "$(field "$H" cves.CVE-2021-34473.expect)" \
+    "$(field "$H" cves.CVE-2021-34473.expect_passive)"
+
 H=$(host_of e2016-cu19-hidden)
 R=$(headers "https://$H:$PORT$PS")
 expect_contains "hidden 2016 CU19: ProxyShell still answers through Autodiscover" "$R" "OwaADUserNotFoundException"
+OWAVER=$(sed -n 's/.*[?&]owaVer=\([0-9.]*\).*/\1/p' <<<"$R")
+expect_eq "hidden: with probes the visible build is the CU of owaVer= ($OWAVER, RD §1 V5)" \
+    "$(field "$H" visible_build) $(field "$H" precision)" "${OWAVER%.*} cu"
+expect_eq "hidden: without probes no build is visible" \
+    "$(field "$H" visible_build_passive) $(field "$H" precision_passive)" "None none"
 R=$(headers "${PL[@]}" "https://$H:$PORT/owa/auth/x.js")
 expect_contains "hidden: /owa is not published, the ProxyLogon probe meets a 404" "$R" "HTTP/1.1 404"
-expect_eq "hidden: the manifest expects no ProxyLogon status" "$(field "$H" cves.CVE-2021-26855.expect)" "None"
+expect_eq "hidden: ProxyLogon expects what CU19 alone says (as on a CU-only host)" \
+    "$(field "$H" cves.CVE-2021-26855.expect)" "$(field "$(host_of e2016-cu19-cuonly)" cves.CVE-2021-26855.expect_passive)"
 R=$(headers "https://$H:$PORT/ews/exchange.asmx")
 expect_contains "hidden: EWS 401 still marks Exchange with X-FEServer" "${R,,}" "x-feserver:"
 expect_not_contains "hidden: ... but shows no build" "$R" "15.1.2176"
@@ -177,10 +200,15 @@ expect_contains "EXO redirects OWA to login.microsoftonline.com" "$R" "Location:
 expect_contains "EXO back end is *.PROD.OUTLOOK.COM (sample 19)" "$R" ".PROD.OUTLOOK.COM"
 R=$(headers "https://$(host_of havoc-decoy):$PORT/no/such/path.aspx")
 expect_contains "Havoc decoy replays X-OWA-Version 15.1.1240.20 anywhere (sample 18)" "$R" "X-OWA-Version: 15.1.1240.20"
+H=$(host_of exo)
+CN=$(openssl s_client -connect "$H:$PORT" </dev/null 2>/dev/null | openssl x509 -noout -subject -nameopt multiline |
+    sed -n 's/^ *commonName *= *//p')
+expect_eq "EXO presents Microsoft's certificate name, as the manifest says" "$CN" "$(field "$H" tls_name)"
 H=$(host_of tmg)
 BODY=$("${CURL[@]}" -L --max-redirs 2 -D "$TMP/h" "https://$H:$PORT/owa/")
 expect_contains "TMG logon page shares the FBA GUID" "$BODY" "{57A118C6-2DA9-419d-BE9A-F92B0F9A418B}"
 expect_not_contains "TMG page has no X-OWA-Version" "$(tr 'A-Z' 'a-z' <"$TMP/h")" "x-owa-version"
+expect_eq "TMG is what stands in front (manifest waf)" "$(field "$H" waf)" "tmg"
 expect_contains "IIS default page" "$("${CURL[@]}" "https://$(host_of iis):$PORT/")" "<title>IIS Windows Server</title>"
 expect_contains "nginx default page" "$("${CURL[@]}" "https://$(host_of nginx):$PORT/")" "Welcome to nginx!"
 

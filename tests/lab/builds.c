@@ -12,7 +12,8 @@
  *
  * `variants` lists the personas built on each row (fleet.c): P plain (full build visible),
  * C CU only, M EOMT, MC EOMT + CU only, N EOMTv2, NC EOMTv2 + CU only, F behind F5 ASM,
- * R behind a status-rewriting gateway, H OWA not published (no build visible). EOMT rows are
+ * R behind a status-rewriting gateway, H OWA not published (no build visible but the owaVer= of a positive
+ * ProxyShell probe, so mostly ProxyShell-vulnerable CUs plus patched ones). EOMT rows are
  * builds that lacked Mar21SU (EOMT applied its rules only then, logs-and-builds.md §6.1) plus a
  * few patched builds that kept the rules; EOMTv2 rows are pre-Nov22SU builds of the CUs current
  * in autumn 2022 (§6.2) plus two that kept the rule after Nov22SU. */
@@ -101,7 +102,7 @@ const lab_build lab_builds[] = {
     {LAB_P2019, "CU8", "Mar21SU", "15.2.792.10", "15.2.792.3", "KB5000871", "2021-03-02", "P C M", "A+B+C"},
     {LAB_P2019, "CU8", "Apr21SU", "15.2.792.13", "15.2.792.3", "KB5001779", "2021-04-13", "P C", "A+B+C"},
     {LAB_P2019, "CU8", "May21SU", "15.2.792.15", "15.2.792.3", "KB5003435", "2021-05-11", "P C", "A+B+C"},
-    {LAB_P2019, "CU9", "", "15.2.858.5", "15.2.858.5", "KB4602570", "2021-03-16", "P C R", "A+B+C"},
+    {LAB_P2019, "CU9", "", "15.2.858.5", "15.2.858.5", "KB4602570", "2021-03-16", "P C R H", "A+B+C"},
     {LAB_P2019, "CU9", "Apr21SU", "15.2.858.10", "15.2.858.5", "KB5001779", "2021-04-13", "P C", "A+B+C"},
     {LAB_P2019, "CU9", "May21SU", "15.2.858.12", "15.2.858.5", "KB5003435", "2021-05-11", "P C", "A+B+C"},
     {LAB_P2019, "CU9", "Jul21SU", "15.2.858.15", "15.2.858.5", "KB5004780", "2021-07-13", "P C", "A+B+C"},

@@ -198,6 +198,10 @@ const char *lab_exchange_class(const lab_persona *p)
 
 const char *lab_waf_name(const lab_persona *p)
 {
+    /* TMG/ISA is itself the device in front: its forms logon page hides what it publishes (RD §1.1:
+     * the FBA GUID of the OWA page, no X-OWA-Version; §6.7). */
+    if (p->kind == LAB_K_TMG)
+        return "tmg";
     if (p->flags & LAB_F_WAF_F5)
         return "f5-asm";
     if (p->flags & LAB_F_WAF_GW)
@@ -414,4 +418,9 @@ void lab_host_get(const lab_fleet *f, uint32_t index, lab_host *h)
     snprintf(h->internal_ip, sizeof h->internal_ip, "10.%u.%u.%u", (unsigned)(r >> 32) & 255, (unsigned)(r >> 40) & 255,
              1 + (unsigned)((r >> 48) % 254));
     snprintf(h->pubkey_token, sizeof h->pubkey_token, "%016llx", (unsigned long long)r2);
+}
+
+const char *lab_cert_cn(const lab_host *h)
+{
+    return h->persona->kind == LAB_K_EXO ? "outlook.com" : h->tls_name;
 }

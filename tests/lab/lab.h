@@ -96,7 +96,8 @@ const char *lab_hostile_name(lab_kind k);             /* manifest "hostile" valu
 const char *lab_exchange_class(const lab_persona *p); /* onprem online none decoy unknown */
 const char *lab_waf_name(const lab_persona *p);       /* NULL when none */
 const char *lab_persona_describe(const lab_persona *p, char *buf, size_t n);
-/* The precision an honest scanner reaches: "su", "cu", "none" (NULL when not Exchange). */
+/* The precision the server's own answers give a scanner, probes aside: "su", "cu", "none" (NULL
+ * when not Exchange). lab_visible (truth.c) adds what the probes reveal. */
 const char *lab_precision(const lab_persona *p);
 
 /* ---- hosts (fleet.c) ---------------------------------------------------------------------- */
@@ -149,6 +150,8 @@ typedef struct lab_fleet {
 extern lab_fleet lab_the_fleet;
 int lab_fleet_init(lab_fleet *f, const char *mix, const char *single_persona);
 void lab_host_get(const lab_fleet *f, uint32_t index, lab_host *h);
+/* The subject CN of the host's certificate (Exchange Online presents Microsoft's name). */
+const char *lab_cert_cn(const lab_host *h);
 /* Index of a local address in the fleet, or -1. */
 long lab_fleet_index(const lab_fleet *f, uint32_t addr);
 uint64_t lab_mix64(uint64_t x);
@@ -175,8 +178,16 @@ typedef struct lab_cve_truth {
 
 /* What the build alone says (true build, no mitigation). */
 lab_status lab_build_truth(const char *cve, const ex_version *v);
-/* Fill out[LAB_NCVES]; returns how many apply (0 for non-Exchange and hostile). */
-size_t lab_truth_eval(const lab_persona *p, lab_cve_truth out[LAB_NCVES]);
+/* Fill out[LAB_NCVES] for a host of persona p with these wire quirks (LAB_Q_*: a 401 to the
+ * ProxyShell probe decides nothing); returns how many apply (0 for non-Exchange and hostile). */
+size_t lab_truth_eval(const lab_persona *p, unsigned quirks, lab_cve_truth out[LAB_NCVES]);
+
+/* The build an honest scanner sees, with the behavioural probes (active) or without them. */
+typedef struct lab_view {
+    const char *precision; /* "su", "cu", "none" */
+    ex_version build;      /* su: the true build; cu: the CU (revision -1); none: unset */
+} lab_view;
+lab_view lab_visible(const lab_persona *p, unsigned quirks, bool active);
 /* Do builds of this CU exist on both sides of the fix? */
 bool lab_cu_mixed(const char *cve, const ex_version *cu_rtm);
 

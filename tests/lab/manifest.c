@@ -40,20 +40,26 @@ static const char *mitigation(const lab_persona *p)
     return NULL;
 }
 
-static void visible_build(const lab_persona *p, char *buf, size_t n, const char **out)
+/* visible_build and precision as a scanner sees them, with probes (active) or without. */
+static void visible_fields(ex_buf *out, const lab_host *h, bool active)
 {
-    const char *prec = lab_precision(p);
-    *out = NULL;
-    if (!prec || strcmp(prec, "none") == 0)
-        return;
-    if (strcmp(prec, "cu") == 0) {
-        ex_version v = p->cu_rtm;
-        v.revision = -1;
-        ex_version_format(&v, buf, n);
-    } else {
-        ex_version_format(&p->version, buf, n);
-    }
-    *out = buf;
+    lab_view v = lab_visible(h->persona, h->quirks, active);
+    char b[EX_VERSION_STRLEN];
+    bool none = strcmp(v.precision, "none") == 0;
+    if (!none)
+        ex_version_format(&v.build, b, sizeof b);
+    key(out, active ? "visible_build" : "visible_build_passive", false);
+    json_str(out, none ? NULL : b);
+    key(out, active ? "precision" : "precision_passive", false);
+    json_str(out, v.precision);
+}
+
+/* The certificate CN a default TLS client gets: none from a tarpit or broken TLS, and none from a
+ * TLS 1.0-only host (a default client cannot negotiate it, RD §6.5). */
+static const char *tls_name(const lab_host *h)
+{
+    lab_kind k = h->persona->kind;
+    return k == LAB_K_TARPIT || k == LAB_K_BROKEN_TLS || k == LAB_K_OLD_TLS ? NULL : lab_cert_cn(h);
 }
 
 /* NTLM answers exist on Exchange hosts unless a gateway swallows the 401s (exchange.c). */
@@ -104,10 +110,10 @@ static void quirks_array(ex_buf *out, unsigned q)
     ex_buf_puts(out, "]");
 }
 
-static void cves_object(ex_buf *out, const lab_persona *p)
+static void cves_object(ex_buf *out, const lab_host *h)
 {
     lab_cve_truth t[LAB_NCVES];
-    size_t n = lab_truth_eval(p, t);
+    size_t n = lab_truth_eval(h->persona, h->quirks, t);
     ex_buf_puts(out, "{");
     for (size_t i = 0; i < n; i++) {
         key(out, t[i].cve, i == 0);
@@ -126,10 +132,8 @@ static void cves_object(ex_buf *out, const lab_persona *p)
 void lab_manifest_line(const lab_fleet *f, const lab_host *h, ex_buf *out)
 {
     const lab_persona *p = h->persona;
-    char ip[16], tb[EX_VERSION_STRLEN], vb[EX_VERSION_STRLEN];
-    const char *visible;
+    char ip[16], tb[EX_VERSION_STRLEN];
     lab_format_ipv4(h->addr, ip, sizeof ip);
-    visible_build(p, vb, sizeof vb, &visible);
     ex_buf_puts(out, "{");
     key(out, "ip", true);
     json_str(out, ip);
@@ -143,10 +147,8 @@ void lab_manifest_line(const lab_fleet *f, const lab_host *h, ex_buf *out)
     json_str(out, p->kind == LAB_K_EXCHANGE ? lab_product_code(p->build->product) : NULL);
     key(out, "true_build", false);
     json_str(out, p->build ? (ex_version_format(&p->version, tb, sizeof tb), tb) : NULL);
-    key(out, "visible_build", false);
-    json_str(out, visible);
-    key(out, "precision", false);
-    json_str(out, p->kind == LAB_K_EXCHANGE ? lab_precision(p) : "none");
+    visible_fields(out, h, true);
+    visible_fields(out, h, false);
     key(out, "waf", false);
     json_str(out, lab_waf_name(p));
     key(out, "hostile", false);
@@ -154,13 +156,13 @@ void lab_manifest_line(const lab_fleet *f, const lab_host *h, ex_buf *out)
     key(out, "mitigation", false);
     json_str(out, mitigation(p));
     key(out, "tls_name", false);
-    json_str(out, p->kind == LAB_K_TARPIT || p->kind == LAB_K_BROKEN_TLS ? NULL : h->tls_name);
+    json_str(out, tls_name(h));
     key(out, "ntlm", false);
     ntlm_object(out, h);
     key(out, "quirks", false);
     quirks_array(out, h->quirks);
     key(out, "cves", false);
-    cves_object(out, p);
+    cves_object(out, h);
     ex_buf_puts(out, "}\n");
 }
 

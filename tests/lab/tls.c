@@ -208,9 +208,8 @@ const char *lab_tls_ca_pem(void)
 static X509 *host_cert(const lab_host *h)
 {
     char san[400];
-    const char *cn = h->tls_name;
+    const char *cn = lab_cert_cn(h);
     if (h->persona->kind == LAB_K_EXO) {
-        cn = "outlook.com";
         snprintf(san, sizeof san, "outlook.com,*.outlook.com,outlook.office365.com,*.office365.com");
     } else {
         snprintf(san, sizeof san, "%s,autodiscover.%s.example", h->tls_name, h->org);

@@ -172,7 +172,7 @@ const char *lab_status_name(lab_status s)
 
 typedef enum probe { PROBE_NONE, PROBE_POSITIVE, PROBE_NEGATIVE, PROBE_MITIGATED } probe;
 
-/* The outcome of the behavioural probes on this persona (exchange.c implements the answers):
+/* What the trigger of each probe meets on this persona (exchange.c implements the answers):
  *   CVE-2021-26855  ProxyLogon x.js + cookies (remote-detection.md §2.1): X-CalculatedBETarget
  *                   localhost when vulnerable; EOMT aborts the connection (§2.1, logs §6.1);
  *   CVE-2021-34473  ProxyShell autodiscover.json SSRF (§2.2): errorfe 302 / MAPI 200 when vulnerable;
@@ -180,7 +180,7 @@ typedef enum probe { PROBE_NONE, PROBE_POSITIVE, PROBE_NEGATIVE, PROBE_MITIGATED
  *                   unauthenticated answers are the same for fixed and unfixed builds.
  * F5 ASM answers attack patterns with its own page: no probe decides anything behind it. Hidden
  * personas do not publish /owa: the ProxyLogon probe decides nothing there either. */
-static probe probe_outcome(const lab_persona *p, const char *cve, lab_status build_truth)
+static probe trigger_answer(const lab_persona *p, const char *cve, lab_status build_truth)
 {
     if (p->flags & LAB_F_WAF_F5)
         return PROBE_NONE;
@@ -200,6 +200,26 @@ static probe probe_outcome(const lab_persona *p, const char *cve, lab_status bui
     return PROBE_NONE;
 }
 
+/* Only a clean answer from Exchange is a negative result (lib/verdict.h EX_PROBE_NEGATIVE). Two
+ * answers of fixed servers are not clean: the 401 some hosts give the ProxyShell probe ("I get a
+ * 401 on every Exchange 2016", GossiTheDog #11; "whether 401 means not vulnerable was never
+ * settled", remote-detection.md §6.4), and whatever a status-rewriting gateway turns the answer
+ * into (200 with an empty body or "{}", §6.6 "a trap for status-only checks"). */
+static bool answer_is_clean(const lab_persona *p, unsigned quirks, const char *cve)
+{
+    if (p->flags & LAB_F_WAF_GW)
+        return false;
+    return !((quirks & LAB_Q_PS_401) && strcmp(cve, "CVE-2021-34473") == 0);
+}
+
+static probe probe_outcome(const lab_persona *p, unsigned quirks, const char *cve, lab_status build_truth)
+{
+    probe pr = trigger_answer(p, cve, build_truth);
+    if (pr == PROBE_NEGATIVE && !answer_is_clean(p, quirks, cve))
+        return PROBE_NONE;
+    return pr;
+}
+
 static bool mitigation_covers(const lab_persona *p, const char *cve)
 {
     /* EOMT covers the ProxyLogon SSRF; EOMTv2 the ProxyNotShell autodiscover path. OWASSRF
@@ -208,13 +228,35 @@ static bool mitigation_covers(const lab_persona *p, const char *cve)
            ((p->flags & LAB_F_EOMTV2) && strcmp(cve, "CVE-2022-41040") == 0);
 }
 
-/* What the visible build alone lets a scanner say (ABSENT = nothing). */
-static lab_status visible_status(const lab_persona *p, const char *cve, lab_status build_truth)
+static lab_view view_of(const char *precision, const ex_version *build)
+{
+    lab_view v = {precision, *build};
+    if (strcmp(precision, "cu") == 0)
+        v.build.revision = -1;
+    return v;
+}
+
+/* What the server shows (lab_precision), plus what the probes show: the positive ProxyShell answer
+ * carries the component build in owaVer= (V5, sample 05) or on the MAPI page (V6), a build of the CU
+ * and nothing finer (remote-detection.md §1 V5, §6.9 "component builds missing from the MS
+ * table"). That tells something only where no build was visible: on hidden personas. */
+lab_view lab_visible(const lab_persona *p, unsigned quirks, bool active)
 {
     const char *prec = lab_precision(p);
-    if (strcmp(prec, "none") == 0)
+    if (!prec)
+        return view_of("none", &p->version);
+    if (strcmp(prec, "none") == 0 && active &&
+        probe_outcome(p, quirks, "CVE-2021-34473", lab_build_truth("CVE-2021-34473", &p->version)) == PROBE_POSITIVE)
+        return view_of("cu", &p->component);
+    return view_of(prec, strcmp(prec, "cu") == 0 ? &p->cu_rtm : &p->version);
+}
+
+/* What the visible build alone lets a scanner say (ABSENT = nothing). */
+static lab_status visible_status(const lab_persona *p, const lab_view *v, const char *cve, lab_status build_truth)
+{
+    if (strcmp(v->precision, "none") == 0)
         return LAB_S_ABSENT;
-    if (strcmp(prec, "cu") == 0 && lab_cu_mixed(cve, &p->cu_rtm))
+    if (strcmp(v->precision, "cu") == 0 && lab_cu_mixed(cve, &p->cu_rtm))
         return LAB_S_POSSIBLY;
     return build_truth;
 }
@@ -222,23 +264,24 @@ static lab_status visible_status(const lab_persona *p, const char *cve, lab_stat
 /* The verdict policy of lib/verdict.h, restated: a positive probe wins; an abort is
  * "mitigated" unless the build already shows the fix; a clean answer settles what the build
  * could not (an exact vulnerable build that does not trigger becomes "possibly"). */
-static lab_status with_probe(lab_status build, probe pr, const lab_persona *p)
+static lab_status with_probe(lab_status build, probe pr, const lab_view *v)
 {
     switch (pr) {
     case PROBE_POSITIVE: return LAB_S_VULNERABLE;
     case PROBE_MITIGATED: return build == LAB_S_PATCHED ? LAB_S_PATCHED : LAB_S_MITIGATED;
     case PROBE_NEGATIVE:
-        if (build == LAB_S_VULNERABLE && strcmp(lab_precision(p), "su") == 0)
+        if (build == LAB_S_VULNERABLE && strcmp(v->precision, "su") == 0)
             return LAB_S_POSSIBLY;
         return LAB_S_PATCHED;
     default: return build;
     }
 }
 
-size_t lab_truth_eval(const lab_persona *p, lab_cve_truth out[LAB_NCVES])
+size_t lab_truth_eval(const lab_persona *p, unsigned quirks, lab_cve_truth out[LAB_NCVES])
 {
     if (p->kind != LAB_K_EXCHANGE)
         return 0;
+    lab_view active = lab_visible(p, quirks, true), passive = lab_visible(p, quirks, false);
     for (size_t i = 0; i < LAB_NCVES; i++) {
         const char *cve = lab_cves[i];
         lab_status bt = lab_build_truth(cve, &p->version);
@@ -250,9 +293,8 @@ size_t lab_truth_eval(const lab_persona *p, lab_cve_truth out[LAB_NCVES])
             continue;
         }
         t->truth = (bt == LAB_S_VULNERABLE && mitigation_covers(p, cve)) ? LAB_S_MITIGATED : bt;
-        lab_status seen = visible_status(p, cve, bt);
-        t->expect_passive = seen;
-        t->expect = with_probe(seen, probe_outcome(p, cve, bt), p);
+        t->expect_passive = visible_status(p, &passive, cve, bt);
+        t->expect = with_probe(visible_status(p, &active, cve, bt), probe_outcome(p, quirks, cve, bt), &active);
     }
     return LAB_NCVES;
 }

@@ -123,21 +123,52 @@ static const lab_cve_truth *cve_of(lab_cve_truth *t, const char *cve)
     return NULL;
 }
 
-static void expect_persona(const char *name, const char *cve, lab_status tr, lab_status ex, lab_status passive)
+/* Check one CVE of persona p on a host with these quirks; `label` names the case in failures. */
+static void expect_eval(const lab_persona *p, const char *label, unsigned quirks, const char *cve, lab_status tr,
+                        lab_status ex, lab_status passive)
 {
     lab_cve_truth t[LAB_NCVES];
-    const lab_persona *p = lab_persona_by_name(name);
-    if (!p) {
-        t_fail(__FILE__, __LINE__, "no persona %s", name);
-        return;
-    }
-    CHECK_INT(lab_truth_eval(p, t), LAB_NCVES);
+    CHECK_INT(lab_truth_eval(p, quirks, t), LAB_NCVES);
     const lab_cve_truth *c = cve_of(t, cve);
     if (!c || c->truth != tr || c->expect != ex || c->expect_passive != passive)
-        t_fail(__FILE__, __LINE__, "%s %s: truth %s expect %s passive %s; wanted %s %s %s", name, cve,
-               c ? lab_status_name(c->truth) : "?", c ? lab_status_name(c->expect) : "?",
+        t_fail(__FILE__, __LINE__, "%s (quirks %#x) %s: truth %s expect %s passive %s; wanted %s %s %s", label, quirks,
+               cve, c ? lab_status_name(c->truth) : "?", c ? lab_status_name(c->expect) : "?",
                c ? lab_status_name(c->expect_passive) : "?", lab_status_name(tr), lab_status_name(ex),
                lab_status_name(passive));
+}
+
+static const lab_persona *persona_named(const char *name)
+{
+    const lab_persona *p = lab_persona_by_name(name);
+    if (!p)
+        t_fail(__FILE__, __LINE__, "no persona %s", name);
+    return p;
+}
+
+static void expect_host(const char *name, unsigned quirks, const char *cve, lab_status tr, lab_status ex,
+                        lab_status passive)
+{
+    const lab_persona *p = persona_named(name);
+    if (p)
+        expect_eval(p, name, quirks, cve, tr, ex, passive);
+}
+
+static void expect_persona(const char *name, const char *cve, lab_status tr, lab_status ex, lab_status passive)
+{
+    expect_host(name, 0, cve, tr, ex, passive);
+}
+
+/* The build a scanner sees on a host of persona p: "precision build" ("none" alone when none). */
+static void expect_view(const lab_persona *p, unsigned quirks, bool active, const char *want)
+{
+    lab_view v = lab_visible(p, quirks, active);
+    char got[64], b[EX_VERSION_STRLEN];
+    ex_version_format(&v.build, b, sizeof b);
+    snprintf(got, sizeof got, "%s%s%s", v.precision, strcmp(v.precision, "none") == 0 ? "" : " ",
+             strcmp(v.precision, "none") == 0 ? "" : b);
+    if (strcmp(got, want) != 0)
+        t_fail(__FILE__, __LINE__, "%s (%s): sees \"%s\", wanted \"%s\"", p->name, active ? "active" : "passive", got,
+               want);
 }
 
 #define ABSENT    LAB_S_ABSENT
@@ -168,16 +199,98 @@ TEST(expect_rules_on_named_personas)
     expect_persona("e2019-cu12-aug22su-eomtv2", "CVE-2022-41040", MITIGATED, MITIGATED, VULN);
     expect_persona("e2019-cu12-aug22su-eomtv2", "CVE-2022-41080", VULN, VULN, VULN);
     expect_persona("e2016-cu23-nov22su-eomtv2-cuonly", "CVE-2022-41040", PATCHED, MITIGATED, POSSIBLY);
-    /* No build visible: probed CVEs only, and only where the probe's path is published: OWA is
-     * not, so the ProxyLogon probe meets a 404 (absent); Autodiscover is (ProxyShell decides). */
-    expect_persona("e2013-cu23-hidden", "CVE-2021-26855", VULN, ABSENT, ABSENT);
-    expect_persona("e2013-cu23-hidden", "CVE-2021-34473", VULN, VULN, ABSENT);
-    expect_persona("e2013-cu23-hidden", "CVE-2021-33766", VULN, ABSENT, ABSENT);
+    /* No build visible, patched for ProxyShell: only the clean 400 of the ProxyShell probe says
+     * anything (Autodiscover is published); the ProxyLogon probe meets OWA's 404. Hidden hosts that
+     * are vulnerable to ProxyShell: see hidden_hosts_show_the_cu_through_owaver. */
     expect_persona("e2016-cu23-hidden", "CVE-2021-34473", PATCHED, PATCHED, ABSENT);
+    expect_persona("e2016-cu23-hidden", "CVE-2021-26855", PATCHED, ABSENT, ABSENT);
     /* F5 ASM swallows the probes: the exact build decides. */
     expect_persona("e2019-cu8-f5", "CVE-2021-26855", VULN, VULN, VULN);
     /* 2010: not in the advisories, absent from the output. */
     expect_persona("e2010-sp3-ru30", "CVE-2021-26855", LAB_S_NOT_APPLICABLE, ABSENT, ABSENT);
+}
+
+/* Rule 1 (docs/lab.md): some patched servers answer the ProxyShell probe with 401 (GossiTheDog #11,
+ * remote-detection.md §6.4: "whether 401 means not vulnerable was never settled"). A 401 decides
+ * nothing, so the build alone speaks. Hand-worked from the KB5001779 builds: CU19 released at
+ * 15.1.2176.2, fixed at 15.1.2176.12, so a CU19 host shown by its CU only is "possibly"; 2016 CU21
+ * (15.1.2308.8, 2021-06-29) came after April 2021, so every CU21 build is patched. */
+TEST(proxyshell_401_decides_nothing)
+{
+    CHECK_INT(lab_personas_init(), 0);
+    const char *ps = "CVE-2021-34473";
+    /* CU only: the answer the build gives, not "patched". Without the quirk the clean 400 decides. */
+    expect_host("e2016-cu19-apr21su-cuonly", LAB_Q_PS_401, ps, PATCHED, POSSIBLY, POSSIBLY);
+    expect_host("e2016-cu19-apr21su-cuonly", 0, ps, PATCHED, PATCHED, POSSIBLY);
+    /* The ProxyLogon probe of the same host still answers cleanly (404 without the header). */
+    expect_host("e2016-cu19-apr21su-cuonly", LAB_Q_PS_401, "CVE-2021-26855", PATCHED, PATCHED, POSSIBLY);
+    /* A CU whose every build is fixed: the CU alone says patched. */
+    expect_host("e2016-cu21-cuonly", LAB_Q_PS_401, ps, PATCHED, PATCHED, PATCHED);
+    /* Exact build: it shows the fix whatever the probe meets. */
+    expect_host("e2016-cu19-apr21su", LAB_Q_PS_401, ps, PATCHED, PATCHED, PATCHED);
+    /* No build visible (OWA not published): nothing at all. */
+    expect_host("e2016-cu23-hidden", LAB_Q_PS_401, ps, PATCHED, ABSENT, ABSENT);
+    expect_host("e2019-cu12-hidden", LAB_Q_PS_401, ps, PATCHED, ABSENT, ABSENT);
+    /* The quirk is an answer of patched servers: a vulnerable one still redirects to errorfe. */
+    expect_host("e2016-cu19-feb21su-cuonly", LAB_Q_PS_401, ps, VULN, VULN, POSSIBLY);
+    /* The same rule for a gateway that turns the 400 into "200 {}" (RD §6.6), on a CU-only host
+     * (no such persona in the catalogue: the exact build of the gateway personas decides anyway). */
+    const lab_persona *base = persona_named("e2016-cu19-apr21su-cuonly");
+    if (base) {
+        lab_persona gw = *base;
+        gw.flags |= LAB_F_WAF_GW;
+        expect_eval(&gw, "CU19 Apr21SU, CU only, behind a gateway", 0, ps, PATCHED, POSSIBLY, POSSIBLY);
+        expect_eval(&gw, "CU19 Apr21SU, CU only, behind a gateway", 0, "CVE-2021-26855", PATCHED, POSSIBLY, POSSIBLY);
+    }
+}
+
+/* Rule 2 (docs/lab.md): on hosts that do not publish OWA, the ProxyLogon trigger (/owa/auth/x.js)
+ * meets a 404, and a positive ProxyShell probe answers with the errorfe redirect whose owaVer= is
+ * a component build (remote-detection.md §1 V5, sample 05: 15.2.858.2 on 2019 CU9), i.e. the CU.
+ * So with probes the CU is visible and every CVE the probes leave open gets its CU-only status;
+ * without probes nothing is visible. Hand-worked per CU from the fix builds:
+ *   2013 CU23 (15.0.1497.2): ProxyLogon fixed at .12, ProxyToken at .23, Nov22SU at .44: CU23 has
+ *     builds on both sides of each, so "possibly";
+ *   2016 CU19 (15.1.2176.2): ProxyLogon fixed at .9 (both sides: "possibly"); CU19 got neither
+ *     Jul21SU nor Nov22SU and was followed by CU22 / no 2016 CU after Nov22SU, so every CU19 build
+ *     is vulnerable to ProxyToken, ProxyNotShell, OWASSRF;
+ *   2019 CU9 (15.2.858.5): the first CU after Mar21SU (EOMT.ps1 $FutureCUs E19CU9), so every CU9
+ *     build is fixed for ProxyLogon; Apr21SU for CU9 is 15.2.858.10, so CU9 RTM is vulnerable to
+ *     ProxyShell. */
+TEST(hidden_hosts_show_the_cu_through_owaver)
+{
+    CHECK_INT(lab_personas_init(), 0);
+    const lab_persona *e13 = persona_named("e2013-cu23-hidden"), *e16 = persona_named("e2016-cu19-hidden");
+    const lab_persona *e19 = persona_named("e2019-cu9-hidden"), *patched = persona_named("e2019-cu12-hidden");
+    if (!e13 || !e16 || !e19 || !patched)
+        return;
+    expect_view(e13, 0, true, "cu 15.0.1497");
+    expect_view(e13, 0, false, "none");
+    expect_view(e16, LAB_Q_PS_401, true, "cu 15.1.2176"); /* the 401 quirk is for patched servers only */
+    /* owaVer=15.2.858.2 (sample 05), not the CU release 15.2.858.5: still CU9. */
+    expect_view(e19, 0, true, "cu 15.2.858");
+    /* Patched for ProxyShell: no redirect, no owaVer, nothing visible. */
+    expect_view(patched, 0, true, "none");
+
+    expect_persona("e2013-cu23-hidden", "CVE-2021-26855", VULN, POSSIBLY, ABSENT);
+    expect_persona("e2013-cu23-hidden", "CVE-2021-34473", VULN, VULN, ABSENT);
+    expect_persona("e2013-cu23-hidden", "CVE-2021-33766", VULN, POSSIBLY, ABSENT);
+    expect_persona("e2013-cu23-hidden", "CVE-2022-41040", VULN, POSSIBLY, ABSENT);
+    expect_persona("e2013-cu23-hidden", "CVE-2022-41080", VULN, POSSIBLY, ABSENT);
+
+    expect_persona("e2016-cu19-hidden", "CVE-2021-26855", VULN, POSSIBLY, ABSENT);
+    expect_persona("e2016-cu19-hidden", "CVE-2021-34473", VULN, VULN, ABSENT);
+    expect_persona("e2016-cu19-hidden", "CVE-2021-33766", VULN, VULN, ABSENT);
+    expect_persona("e2016-cu19-hidden", "CVE-2022-41040", VULN, VULN, ABSENT);
+    expect_persona("e2016-cu19-hidden", "CVE-2022-41080", VULN, VULN, ABSENT);
+
+    expect_persona("e2019-cu9-hidden", "CVE-2021-26855", PATCHED, PATCHED, ABSENT);
+    expect_persona("e2019-cu9-hidden", "CVE-2021-34473", VULN, VULN, ABSENT);
+
+    /* No owaVer on a patched host: only the ProxyShell probe's clean 400 speaks. 2019 CU12 is fixed
+     * for ProxyShell (CU10 came after Apr21SU) and below Nov22SU (15.2.1118.20). */
+    expect_persona("e2019-cu12-hidden", "CVE-2021-34473", PATCHED, PATCHED, ABSENT);
+    expect_persona("e2019-cu12-hidden", "CVE-2022-41040", VULN, ABSENT, ABSENT);
 }
 
 TEST(non_exchange_personas_have_no_cves)
@@ -189,6 +302,6 @@ TEST(non_exchange_personas_have_no_cves)
         const lab_persona *p = lab_persona_by_name(names[i]);
         CHECK(p != NULL);
         if (p)
-            CHECK_INT(lab_truth_eval(p, t), 0);
+            CHECK_INT(lab_truth_eval(p, 0, t), 0);
     }
 }

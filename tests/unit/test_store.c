@@ -446,3 +446,88 @@ TEST(a_newer_schema_is_refused)
     CHECK(ex_store_open(path, err, sizeof err) == NULL);
     CHECK_CONTAINS(err, "newer");
 }
+
+/* Regression: a hunt of a clean server on a vulnerable build handed its
+ * exposure findings (one per open CVE, high or critical, from
+ * ex_host_findings) to the store, which called the hunt "suspicious" and kept
+ * a copy of every CVE as a hunt finding. Exposure is not an attack
+ * (docs/hunt.md, "Exposure is not compromise"). */
+TEST(a_hunt_of_a_vulnerable_but_clean_server_is_clean)
+{
+    char path[256];
+    t_temp_db(path, sizeof path);
+    ex_store *s = open_or_die(path);
+    int64_t run = ex_store_begin_run(s, "hunt", NULL);
+    ex_facts facts;
+    ex_findings fl = {0};
+    json_decref(record_for("15.1.2176.2", "exch01.example", &facts, &fl)); /* ProxyLogon open: critical */
+    CHECK(fl.count > 0 && ex_findings_worst(&fl) >= EX_SEV_HIGH);
+    size_t derived = fl.count;
+    t_push_finding(&fl, EX_KIND_EXPOSURE, EX_SEV_INFO, NULL,
+                   "C:/Windows/System32/inetsrv/config/applicationHost.config", EX_TIME_UNKNOWN,
+                   "Extended Protection is off");
+    CHECK_INT(ex_store_put_hunt(s, run, "exch01.example", &fl, NULL, NULL), 0);
+    CHECK_INT(q_int(s, "SELECT count(*) FROM hunts WHERE verdict='clean'"), 1);
+    CHECK_INT(q_int(s, "SELECT count(*) FROM findings"), (int64_t)(fl.count - derived));
+    CHECK_INT(q_int(s, "SELECT count(*) FROM findings WHERE check_id LIKE 'cve.%'"), 0);
+    /* An attempt next to the exposure makes it suspicious, as before. */
+    t_push_finding(&fl, EX_KIND_ATTEMPT, EX_SEV_HIGH, "CVE-2021-26855", "C:/x.log", EX_TIME_UNKNOWN, "attempt");
+    CHECK_INT(ex_store_put_hunt(s, run, "exch02.example", &fl, NULL, NULL), 0);
+    CHECK_INT(q_int(s, "SELECT count(*) FROM hunts WHERE verdict='suspicious'"), 1);
+    ex_findings_free(&fl);
+    ex_store_close(s);
+}
+
+static const char *q_text(ex_store *s, const char *sql, char *buf, size_t n)
+{
+    sqlite3_stmt *st;
+    snprintf(buf, n, "(none)");
+    if (sqlite3_prepare_v2(ex_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+        return buf;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return buf;
+}
+
+/* A scanned address gets the server's own name (NTLM DNS computer name), so
+ * that a hunt of that server (--host NAME) lands on it; a name the admin gave
+ * stays, a name with control characters is not taken, and a host scanned by
+ * its name keeps that as its name. */
+TEST(a_scanned_host_is_named_by_its_ntlm_computer_name_unless_named)
+{
+    char path[256], buf[128];
+    t_temp_db(path, sizeof path);
+    ex_store *s = open_or_die(path);
+    ex_host_entry named = {.target = "127.30.0.2:8443", .name = "EXCH-B"};
+    CHECK(ex_store_add_host(s, &named) > 0);
+    int64_t run = ex_store_begin_run(s, "scan", NULL);
+    const char *targets[] = {"127.30.0.1:8443", "127.30.0.2:8443", "127.30.0.3:8443", "mail.contoso.example",
+                             "[::1]:8443"};
+    const char *ntlm[] = {"exch01.contoso-1.local", "exch02.contoso-2.local", "evil\x1b[2J.local",
+                          "exch09.corp.contoso.local", "exch10.contoso-10.local"};
+    for (int i = 0; i < 5; i++) {
+        ex_facts facts;
+        json_t *rec = record_for("15.1.2176.2", targets[i], &facts, NULL);
+        json_object_set_new(rec, "ntlm", json_pack("{s:s}", "dns_computer", ntlm[i]));
+        CHECK_INT(ex_store_put_host(s, run, targets[i], rec, &facts, NULL), 0);
+        json_decref(rec);
+    }
+    CHECK_STR(q_text(s, "SELECT name FROM hosts WHERE target='127.30.0.1:8443'", buf, sizeof buf),
+              "exch01.contoso-1.local");
+    CHECK_STR(q_text(s, "SELECT name FROM hosts WHERE target='127.30.0.2:8443'", buf, sizeof buf), "EXCH-B");
+    CHECK_STR(q_text(s, "SELECT coalesce(name, '(null)') FROM hosts WHERE target='127.30.0.3:8443'", buf, sizeof buf),
+              "(null)");
+    CHECK_STR(
+        q_text(s, "SELECT coalesce(name, '(null)') FROM hosts WHERE target='mail.contoso.example'", buf, sizeof buf),
+        "(null)");
+    CHECK_STR(q_text(s, "SELECT name FROM hosts WHERE target='[::1]:8443'", buf, sizeof buf),
+              "exch10.contoso-10.local");
+    int64_t hunt = ex_store_begin_run(s, "hunt", NULL);
+    ex_findings none = {0};
+    CHECK_INT(ex_store_put_hunt(s, hunt, "EXCH01.contoso-1.local", &none, NULL, NULL), 0);
+    CHECK_INT(q_int(s, "SELECT count(*) FROM hosts"), 5);
+    CHECK_STR(q_text(s, "SELECT h.target FROM hunts u JOIN hosts h ON h.id=u.host_id", buf, sizeof buf),
+              "127.30.0.1:8443");
+    ex_store_close(s);
+}
