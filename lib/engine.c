@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@
 
 #include "util.h"
 
-#define TICK_MS 250
+#define TICK_MS      250
+#define SMALL_BUFFER 8192
 
 static volatile sig_atomic_t stop_level;
 
@@ -45,7 +47,14 @@ void ex_engine_default_opts(ex_engine_opts *o)
                           .max_read = 256 * 1024};
 }
 
+unsigned ex_engine_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > EX_ENGINE_MAX_THREADS ? EX_ENGINE_MAX_THREADS : (unsigned)n;
+}
+
 typedef struct engine engine;
+typedef struct common common;
 
 typedef struct host {
     engine *e;
@@ -67,13 +76,14 @@ typedef struct host {
     struct host *prev, *next; /* hosts in flight */
 } host;
 
-struct engine {
+/* What the loops share. The lock serialises every call into ops (the caller's callbacks need no locking of
+ * their own) and guards the target source, the rate tokens and the counters. Callbacks are a small part of a
+ * host's cost; TLS and HTTP run outside the lock, in each loop. */
+struct common {
     const ex_engine_opts *o;
     const ex_engine_ops *ops;
     void *user;
-    CURLM *multi;
-    int epfd;
-    int64_t timer_at; /* monotonic ms, -1 = none */
+    pthread_mutex_t lock;
     struct curl_slist *resolve;
     double tokens;
     int64_t last_refill;
@@ -82,7 +92,18 @@ struct engine {
     size_t errlen;
     ex_engine_stats st;
     int64_t t0, last_tick;
+};
+
+/* One event loop (one thread): its own multi handle, epoll set and hosts in flight. */
+struct engine {
+    common *c;
+    const ex_engine_opts *o;
+    CURLM *multi;
+    int epfd;
+    int64_t timer_at; /* monotonic ms, -1 = none */
+    unsigned concurrency, active;
     host *hosts;
+    pthread_t thread;
 };
 
 static int64_t mono_ms(void)
@@ -237,14 +258,20 @@ static void set_common(engine *e, host *h)
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 16384L);
+    /* Memory per host in flight, which is what bounds --concurrency: curl's receive buffer (16 KB by
+     * default) and its send buffer (64 KB by default; every HTTPS request is copied into it) are allocated
+     * for each transfer. A request is a few hundred bytes and OpenSSL keeps its own 16 KB record buffer,
+     * so the smallest sizes curl accepts for sending and small reads cost nothing measurable and save
+     * ~60 KB per host (bench/scan: 65,536 hosts at --concurrency 5000). */
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 4096L);
+    curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (o->proxy)
         curl_easy_setopt(c, CURLOPT_PROXY, o->proxy);
     else
         curl_easy_setopt(c, CURLOPT_PROXY, ""); /* ignore *_proxy environment variables unless asked */
-    if (e->resolve)
-        curl_easy_setopt(c, CURLOPT_RESOLVE, e->resolve);
+    if (e->c->resolve)
+        curl_easy_setopt(c, CURLOPT_RESOLVE, e->c->resolve);
     if (o->legacy_tls) {
         curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_0);
         curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
@@ -277,7 +304,9 @@ static int start_request(engine *e, host *h)
     if (curl_multi_add_handle(e->multi, c) != CURLM_OK)
         return -1;
     h->ci.requests++;
-    e->st.requests++;
+    pthread_mutex_lock(&e->c->lock);
+    e->c->st.requests++;
+    pthread_mutex_unlock(&e->c->lock);
     return 0;
 }
 
@@ -303,9 +332,13 @@ static void finish_host(engine *e, host *h, bool timed_out)
     if (h->next)
         h->next->prev = h->prev;
     h->ci.elapsed_ms = wall_ms() - h->ci.started_ms;
-    e->ops->host_done(e->user, h->job, &h->ci, timed_out);
-    e->st.active--;
-    e->st.done++;
+    common *c = e->c;
+    pthread_mutex_lock(&c->lock);
+    c->ops->host_done(c->user, h->job, &h->ci, timed_out);
+    c->st.active--;
+    c->st.done++;
+    pthread_mutex_unlock(&c->lock);
+    e->active--;
     free_host(h);
 }
 
@@ -316,7 +349,11 @@ static void advance(engine *e, host *h)
         finish_host(e, h, true);
         return;
     }
-    if (!e->ops->host_next(e->user, h->job, &h->req)) {
+    common *c = e->c;
+    pthread_mutex_lock(&c->lock);
+    bool more = c->ops->host_next(c->user, h->job, &h->req);
+    pthread_mutex_unlock(&c->lock);
+    if (!more) {
         finish_host(e, h, false);
         return;
     }
@@ -345,7 +382,11 @@ static bool start_host(engine *e, const ex_endpoint *ep)
         curl_share_cleanup(h->share);
         h->share = NULL; /* fall back to the multi's cache */
     }
-    h->job = h->easy ? e->ops->host_start(e->user, ep) : NULL;
+    if (h->easy) {
+        pthread_mutex_lock(&e->c->lock);
+        h->job = e->c->ops->host_start(e->c->user, ep);
+        pthread_mutex_unlock(&e->c->lock);
+    }
     if (!h->job) {
         free_host(h);
         return false;
@@ -355,8 +396,11 @@ static bool start_host(engine *e, const ex_endpoint *ep)
     if (e->hosts)
         e->hosts->prev = h;
     e->hosts = h;
-    e->st.started++;
-    e->st.active++;
+    e->active++;
+    pthread_mutex_lock(&e->c->lock);
+    e->c->st.started++;
+    e->c->st.active++;
+    pthread_mutex_unlock(&e->c->lock);
     advance(e, h);
     return true;
 }
@@ -446,6 +490,16 @@ static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_
     }
 }
 
+/* A page read once (the logon page, up to --max-body) need not stay allocated while the host waits for its
+ * small answers: buffers are grown on demand and given back when large. */
+static void shrink_buffers(host *h)
+{
+    if (h->bbuf.cap > SMALL_BUFFER)
+        ex_buf_free(&h->bbuf);
+    if (h->hbuf.cap > SMALL_BUFFER)
+        ex_buf_free(&h->hbuf);
+}
+
 static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
 {
     long status = 0, httpv = 0, nconn = 0;
@@ -479,7 +533,10 @@ static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
                           .error = f == EX_FAIL_NONE ? "" : text};
     if (f == EX_FAIL_PROTOCOL && status == 0)
         r.status = 0;
-    e->ops->host_response(e->user, h->job, &r, &h->ci);
+    pthread_mutex_lock(&e->c->lock);
+    e->c->ops->host_response(e->c->user, h->job, &r, &h->ci);
+    pthread_mutex_unlock(&e->c->lock);
+    shrink_buffers(h);
     advance(e, h);
 }
 
@@ -501,37 +558,48 @@ static void drain_messages(engine *e)
 
 /* ---- the loop ----------------------------------------------------------------------------------- */
 
-static void refill(engine *e, int64_t now)
+static void refill(common *c, int64_t now)
 {
-    if (e->o->rate <= 0)
+    if (c->o->rate <= 0)
         return;
-    double burst = e->o->rate / 20 > 1 ? e->o->rate / 20 : 1;
-    e->tokens += (double)(now - e->last_refill) * e->o->rate / 1000.0;
-    if (e->tokens > burst)
-        e->tokens = burst;
-    e->last_refill = now;
+    double burst = c->o->rate / 20 > 1 ? c->o->rate / 20 : 1;
+    c->tokens += (double)(now - c->last_refill) * c->o->rate / 1000.0;
+    if (c->tokens > burst)
+        c->tokens = burst;
+    c->last_refill = now;
+}
+
+/* The next target for this loop, under the lock: 1, or 0 when there is none now (exhausted, failed,
+ * stopping, or no rate token). */
+static int take_target(common *c, ex_endpoint *ep)
+{
+    refill(c, mono_ms());
+    if (c->exhausted || c->failed || stop_level != 0 || (c->o->rate > 0 && c->tokens < 1))
+        return 0;
+    int r = c->ops->next_target(c->user, ep);
+    if (r < 0) {
+        c->failed = true;
+        snprintf(c->err, c->errlen, "reading targets failed");
+        return 0;
+    }
+    if (r == 0) {
+        c->exhausted = c->st.exhausted = true;
+        return 0;
+    }
+    if (c->o->rate > 0)
+        c->tokens -= 1;
+    return 1;
 }
 
 static void fill(engine *e)
 {
-    int64_t now = mono_ms();
-    refill(e, now);
-    while (!e->exhausted && !e->failed && stop_level == 0 && e->st.active < e->o->concurrency) {
-        if (e->o->rate > 0 && e->tokens < 1)
-            return;
+    while (e->active < e->concurrency) {
         ex_endpoint ep;
-        int r = e->ops->next_target(e->user, &ep);
-        if (r < 0) {
-            e->failed = true;
-            snprintf(e->err, e->errlen, "reading targets failed");
+        pthread_mutex_lock(&e->c->lock);
+        int r = take_target(e->c, &ep);
+        pthread_mutex_unlock(&e->c->lock);
+        if (r == 0)
             return;
-        }
-        if (r == 0) {
-            e->exhausted = e->st.exhausted = true;
-            return;
-        }
-        if (e->o->rate > 0)
-            e->tokens -= 1;
         start_host(e, &ep);
     }
 }
@@ -541,11 +609,36 @@ static int wait_ms(engine *e)
     int64_t now = mono_ms(), w = TICK_MS;
     if (e->timer_at >= 0)
         w = e->timer_at - now < w ? e->timer_at - now : w;
-    if (e->o->rate > 0 && !e->exhausted && e->st.active < e->o->concurrency && e->tokens < 1) {
-        int64_t need = (int64_t)((1 - e->tokens) * 1000.0 / e->o->rate) + 1;
+    common *c = e->c;
+    pthread_mutex_lock(&c->lock);
+    if (c->o->rate > 0 && !c->exhausted && e->active < e->concurrency && c->tokens < 1) {
+        int64_t need = (int64_t)((1 - c->tokens) * 1000.0 / c->o->rate) + 1;
         w = need < w ? need : w;
     }
+    pthread_mutex_unlock(&c->lock);
     return w < 0 ? 0 : (int)w;
+}
+
+static bool finished(engine *e)
+{
+    pthread_mutex_lock(&e->c->lock);
+    bool done = e->c->exhausted || e->c->failed;
+    pthread_mutex_unlock(&e->c->lock);
+    return e->active == 0 && (done || stop_level);
+}
+
+/* Whichever loop comes first after TICK_MS reports (a loop may run out of hosts before the others). */
+static void tick(common *c, int64_t now)
+{
+    if (!c->ops->tick)
+        return;
+    pthread_mutex_lock(&c->lock);
+    if (now - c->last_tick >= TICK_MS) {
+        c->last_tick = now;
+        c->st.elapsed_ms = now - c->t0;
+        c->ops->tick(c->user, &c->st);
+    }
+    pthread_mutex_unlock(&c->lock);
 }
 
 static void cut_all(engine *e)
@@ -558,15 +651,16 @@ static void cut_all(engine *e)
     }
 }
 
-static void loop(engine *e)
+static void *loop(void *arg)
 {
+    engine *e = arg;
     struct epoll_event evs[512];
     int running = 0;
     for (;;) {
         fill(e);
         if (stop_level >= 2)
             cut_all(e);
-        if (e->st.active == 0 && (e->exhausted || e->failed || stop_level))
+        if (finished(e))
             break;
         int n = epoll_wait(e->epfd, evs, (int)EX_ARRAY_LEN(evs), wait_ms(e));
         for (int i = 0; i < n; i++) {
@@ -581,12 +675,58 @@ static void loop(engine *e)
             curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         }
         drain_messages(e);
-        if (now - e->last_tick >= TICK_MS && e->ops->tick) {
-            e->last_tick = now;
-            e->st.elapsed_ms = now - e->t0;
-            e->ops->tick(e->user, &e->st);
-        }
+        tick(e->c, now);
     }
+    return NULL;
+}
+
+static int loop_open(engine *e, common *c, unsigned concurrency)
+{
+    *e = (engine){.c = c, .o = c->o, .timer_at = -1, .concurrency = concurrency};
+    e->epfd = epoll_create1(EPOLL_CLOEXEC);
+    e->multi = curl_multi_init();
+    if (e->epfd < 0 || !e->multi)
+        return -1;
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+    /* Each host keeps its connections in its own share (closed when the host is done), so the multi's cache
+     * only matters when a share could not be made. It counts connections in use too: below the concurrency,
+     * every connection handed back between two requests of a host would be closed, losing keep-alive. */
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)concurrency * 2 + 16);
+    return 0;
+}
+
+static void loop_close(engine *e)
+{
+    if (e->multi)
+        curl_multi_cleanup(e->multi);
+    if (e->epfd >= 0)
+        close(e->epfd);
+}
+
+/* Threads in use: as asked (0 = one per processor), never more than hosts in flight. */
+static unsigned loops_for(const ex_engine_opts *o)
+{
+    unsigned n = o->threads ? o->threads : ex_engine_default_threads();
+    if (n > EX_ENGINE_MAX_THREADS)
+        n = EX_ENGINE_MAX_THREADS;
+    return n > o->concurrency ? (o->concurrency ? o->concurrency : 1) : n;
+}
+
+static void run_loops(engine *loops, unsigned n)
+{
+    unsigned started = 1;
+    for (; started < n; started++)
+        if (pthread_create(&loops[started].thread, NULL, loop, &loops[started]) != 0)
+            break;
+    /* A loop that could not get a thread gives its hosts to the others: the total stays as asked. */
+    for (unsigned i = started; i < n; i++)
+        loops[i % started].concurrency += loops[i].concurrency;
+    loop(&loops[0]);
+    for (unsigned i = 1; i < started; i++)
+        pthread_join(loops[i].thread, NULL);
 }
 
 int ex_engine_run(const ex_engine_opts *o, const ex_engine_ops *ops, void *user, char *err, size_t errlen)
@@ -599,34 +739,31 @@ int ex_engine_run(const ex_engine_opts *o, const ex_engine_ops *ops, void *user,
         }
         global_done = true;
     }
-    engine e = {.o = o, .ops = ops, .user = user, .timer_at = -1, .err = err, .errlen = errlen, .tokens = 1};
-    e.t0 = e.last_refill = e.last_tick = mono_ms();
-    e.epfd = epoll_create1(EPOLL_CLOEXEC);
-    e.multi = curl_multi_init();
-    if (e.epfd < 0 || !e.multi) {
-        snprintf(err, errlen, "cannot create the event loop: %s", strerror(errno));
-        if (e.epfd >= 0)
-            close(e.epfd);
-        curl_multi_cleanup(e.multi);
-        return -1;
-    }
+    common c = {.o = o, .ops = ops, .user = user, .err = err, .errlen = errlen, .tokens = 1};
+    pthread_mutex_init(&c.lock, NULL);
+    c.t0 = c.last_refill = c.last_tick = mono_ms();
     for (size_t i = 0; o->resolve && o->resolve[i]; i++)
-        e.resolve = curl_slist_append(e.resolve, o->resolve[i]);
-    curl_multi_setopt(e.multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-    curl_multi_setopt(e.multi, CURLMOPT_SOCKETDATA, &e);
-    curl_multi_setopt(e.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-    curl_multi_setopt(e.multi, CURLMOPT_TIMERDATA, &e);
-    /* Each host keeps its connections in its own share (closed when the host is done), so the multi's cache
-     * only matters when a share could not be made. It counts connections in use too: below the concurrency,
-     * every connection handed back between two requests of a host would be closed, losing keep-alive. */
-    curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)o->concurrency * 2 + 16);
-    loop(&e);
-    if (e.ops->tick) {
-        e.st.elapsed_ms = mono_ms() - e.t0;
-        e.ops->tick(e.user, &e.st);
+        c.resolve = curl_slist_append(c.resolve, o->resolve[i]);
+    unsigned n = loops_for(o);
+    engine loops[EX_ENGINE_MAX_THREADS];
+    int rc = 0;
+    for (unsigned i = 0; i < n; i++) {
+        loops[i] = (engine){.epfd = -1};
+        if (rc == 0 && loop_open(&loops[i], &c, o->concurrency / n + (i < o->concurrency % n)) != 0) {
+            snprintf(err, errlen, "cannot create the event loop: %s", strerror(errno));
+            rc = -1;
+        }
     }
-    curl_multi_cleanup(e.multi);
-    curl_slist_free_all(e.resolve);
-    close(e.epfd);
-    return e.failed ? -1 : 0;
+    if (rc == 0) {
+        run_loops(loops, n);
+        if (ops->tick) {
+            c.st.elapsed_ms = mono_ms() - c.t0;
+            ops->tick(user, &c.st);
+        }
+    }
+    for (unsigned i = 0; i < n; i++)
+        loop_close(&loops[i]);
+    curl_slist_free_all(c.resolve);
+    pthread_mutex_destroy(&c.lock);
+    return rc != 0 || c.failed ? -1 : 0;
 }

@@ -1,6 +1,8 @@
 /* engine: the only module of the scanner that touches the network.
  *
- * One event loop: libcurl's multi_socket API on epoll. Each host in flight
+ * Event loops: libcurl's multi_socket API on epoll, one loop per thread
+ * (--threads; the hosts in flight are split between them, the callbacks
+ * below are called one at a time, under one lock). Each host in flight
  * owns one easy handle and asks its job (lib/probe) for one request at a
  * time, so requests of a host reuse its connection (keep-alive; HTTP/2 by
  * ALPN, HTTP/1.1 otherwise). Limits: hosts in flight (--concurrency), new
@@ -18,8 +20,11 @@
 #include "http.h"
 #include "targets.h"
 
+#define EX_ENGINE_MAX_THREADS 64
+
 typedef struct ex_engine_opts {
     unsigned concurrency; /* hosts in flight (1 .. 100000) */
+    unsigned threads;     /* event loops, each in its own thread; 0 = one per processor */
     double rate;          /* new hosts per second; 0 = no limit */
     long connect_timeout_ms;
     long request_timeout_ms;
@@ -37,6 +42,8 @@ typedef struct ex_engine_opts {
 } ex_engine_opts;
 
 void ex_engine_default_opts(ex_engine_opts *o);
+/* One per online processor, at most EX_ENGINE_MAX_THREADS. */
+unsigned ex_engine_default_threads(void);
 
 /* What is known about the connection(s) of one host. */
 typedef struct ex_conn_info {
@@ -58,6 +65,7 @@ typedef struct ex_engine_stats {
     bool exhausted; /* no more targets */
 } ex_engine_stats;
 
+/* Called under the engine's lock, one at a time, from any of its threads. */
 typedef struct ex_engine_ops {
     /* The next target: 1, 0 when there are none left, -1 on error (stops the scan). */
     int (*next_target)(void *user, ex_endpoint *ep);

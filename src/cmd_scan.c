@@ -85,6 +85,7 @@ static void usage(FILE *out)
                  "Engine:\n"
                  "  --concurrency N        hosts in flight (default 1000)\n"
                  "  --rate N               new hosts per second (default: no limit)\n"
+                 "  --threads N            event loops (default: one per processor)\n"
                  "  --timeout S            per-request time limit (default 10)\n"
                  "  --connect-timeout S    TCP connect time limit (default 5)\n"
                  "  --host-timeout S       time budget of one host (default 30)\n"
@@ -415,7 +416,8 @@ enum {
     O_LOOPBACK,
     O_DB,
     O_DB_FILE,
-    O_RESUME_DB
+    O_RESUME_DB,
+    O_THREADS
 };
 
 static int option(scan *s, cli *c, int opt, const char *arg)
@@ -448,6 +450,11 @@ static int option(scan *s, cli *c, int opt, const char *arg)
         if (parse_uint(arg, 1, 100000, &v))
             return ex_usage_error("scan", "bad concurrency '%s' (1..100000)", arg);
         s->eng.concurrency = (unsigned)v;
+        return 0;
+    case O_THREADS:
+        if (parse_uint(arg, 1, EX_ENGINE_MAX_THREADS, &v))
+            return ex_usage_error("scan", "bad threads '%s' (1..%d)", arg, EX_ENGINE_MAX_THREADS);
+        s->eng.threads = (unsigned)v;
         return 0;
     case O_RATE:
         if (parse_uint(arg, 1, 10000000, &v))
@@ -529,6 +536,7 @@ static int parse_args(scan *s, cli *c, int argc, char **argv)
                                              {"no-ntlm", no_argument, NULL, O_NO_NTLM},
                                              {"concurrency", required_argument, NULL, O_CONC},
                                              {"rate", required_argument, NULL, O_RATE},
+                                             {"threads", required_argument, NULL, O_THREADS},
                                              {"timeout", required_argument, NULL, O_TIMEOUT},
                                              {"connect-timeout", required_argument, NULL, O_CTIMEOUT},
                                              {"host-timeout", required_argument, NULL, O_HTIMEOUT},

@@ -21,117 +21,172 @@ json_t *ex_json_text(const char *s)
     return j ? j : json_null();
 }
 
-static json_t *text_or_null(const char *s)
-{
-    return s && *s ? ex_json_text(s) : json_null();
-}
+/* The line is written with the streaming writer (jsonw: the same lossy UTF-8 rule); only the host
+ * record, built once per distinct set of facts, goes through jansson (host_record below). A jansson
+ * tree per host cost more than the host's TLS handshake. */
 
-static json_t *tls_json(const ex_scan_host *h)
+static void write_tls(ex_jsonw *w, const ex_scan_host *h)
 {
     const ex_cert_info *c = &h->plan->fp.cert;
-    if (!h->ep->tls)
-        return json_null();
-    json_t *t = json_object();
-    json_object_set_new(t, "version", text_or_null(h->ci->tls_version));
-    json_object_set_new(t, "cipher", text_or_null(h->ci->cipher));
-    json_object_set_new(t, "http", h->ci->http_version ? json_integer(h->ci->http_version) : json_null());
-    json_object_set_new(t, "sni", h->ep->is_ip ? json_null() : ex_json_text(h->ep->host));
-    if (!c->seen) {
-        json_object_set_new(t, "certificate", json_null());
-        return t;
+    if (!h->ep->tls) {
+        ex_jsonw_null(w);
+        return;
     }
-    json_t *cert = json_object(), *sans = json_array();
-    json_object_set_new(cert, "subject", ex_json_text(c->subject));
-    json_object_set_new(cert, "subject_cn", text_or_null(c->subject_cn));
+    ex_jsonw_obj(w);
+    ex_jsonw_kstr_or_null(w, "version", h->ci->tls_version);
+    ex_jsonw_kstr_or_null(w, "cipher", h->ci->cipher);
+    ex_jsonw_key(w, "http");
+    if (h->ci->http_version)
+        ex_jsonw_int(w, h->ci->http_version);
+    else
+        ex_jsonw_null(w);
+    ex_jsonw_kstr(w, "sni", h->ep->is_ip ? NULL : h->ep->host);
+    ex_jsonw_key(w, "certificate");
+    if (!c->seen) {
+        ex_jsonw_null(w);
+        ex_jsonw_end_obj(w);
+        return;
+    }
+    ex_jsonw_obj(w);
+    ex_jsonw_kstr(w, "subject", c->subject);
+    ex_jsonw_kstr_or_null(w, "subject_cn", c->subject_cn);
+    ex_jsonw_key(w, "san");
+    ex_jsonw_arr(w);
     for (size_t i = 0; i < c->nsans; i++)
-        json_array_append_new(sans, ex_json_text(c->sans[i]));
-    json_object_set_new(cert, "san", sans);
-    json_object_set_new(cert, "issuer", ex_json_text(c->issuer));
-    json_object_set_new(cert, "not_before", text_or_null(c->not_before));
-    json_object_set_new(cert, "not_after", text_or_null(c->not_after));
-    json_object_set_new(cert, "expired",
-                        json_boolean(c->not_after_unix && c->not_after_unix < h->ci->started_ms / 1000));
-    json_object_set_new(cert, "self_signed", json_boolean(c->self_signed));
-    json_object_set_new(cert, "sha256", json_string(c->sha256));
-    json_object_set_new(t, "certificate", cert);
-    return t;
+        ex_jsonw_str(w, c->sans[i]);
+    ex_jsonw_end_arr(w);
+    ex_jsonw_kstr(w, "issuer", c->issuer);
+    ex_jsonw_kstr_or_null(w, "not_before", c->not_before);
+    ex_jsonw_kstr_or_null(w, "not_after", c->not_after);
+    ex_jsonw_key(w, "expired");
+    ex_jsonw_bool(w, c->not_after_unix && c->not_after_unix < h->ci->started_ms / 1000);
+    ex_jsonw_key(w, "self_signed");
+    ex_jsonw_bool(w, c->self_signed);
+    ex_jsonw_kstr(w, "sha256", c->sha256);
+    ex_jsonw_end_obj(w);
+    ex_jsonw_end_obj(w);
 }
 
-static json_t *ntlm_json(const ex_ntlm_info *n)
+static void write_ntlm(ex_jsonw *w, const ex_ntlm_info *n)
 {
-    if (!n->seen)
-        return json_null();
-    json_t *j = json_object();
-    json_object_set_new(j, "endpoint", ex_json_text(n->endpoint));
-    json_object_set_new(j, "target_name", text_or_null(n->target_name));
-    json_object_set_new(j, "netbios_computer", text_or_null(n->nb_computer));
-    json_object_set_new(j, "netbios_domain", text_or_null(n->nb_domain));
-    json_object_set_new(j, "dns_computer", text_or_null(n->dns_computer));
-    json_object_set_new(j, "dns_domain", text_or_null(n->dns_domain));
-    json_object_set_new(j, "dns_tree", text_or_null(n->dns_tree));
-    json_object_set_new(j, "os_version", text_or_null(n->os_version));
-    return j;
+    if (!n->seen) {
+        ex_jsonw_null(w);
+        return;
+    }
+    ex_jsonw_obj(w);
+    ex_jsonw_kstr(w, "endpoint", n->endpoint);
+    ex_jsonw_kstr_or_null(w, "target_name", n->target_name);
+    ex_jsonw_kstr_or_null(w, "netbios_computer", n->nb_computer);
+    ex_jsonw_kstr_or_null(w, "netbios_domain", n->nb_domain);
+    ex_jsonw_kstr_or_null(w, "dns_computer", n->dns_computer);
+    ex_jsonw_kstr_or_null(w, "dns_domain", n->dns_domain);
+    ex_jsonw_kstr_or_null(w, "dns_tree", n->dns_tree);
+    ex_jsonw_kstr_or_null(w, "os_version", n->os_version);
+    ex_jsonw_end_obj(w);
 }
 
-static json_t *probes_json(const ex_fp *fp)
+static void write_probes(ex_jsonw *w, const ex_fp *fp)
 {
-    json_t *arr = json_array();
+    ex_jsonw_arr(w);
     for (int i = 0; i < EX_PROBE_COUNT; i++) {
         const ex_probe_result *p = &fp->probes[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(ex_probe_name((ex_probe_id)i)));
-        json_object_set_new(o, "cve", json_string(ex_probe_cve((ex_probe_id)i)));
-        json_object_set_new(o, "result", json_string(ex_probe_state_name(p->state)));
-        json_object_set_new(o, "evidence", text_or_null(p->evidence));
+        ex_jsonw_obj(w);
+        ex_jsonw_kstr(w, "name", ex_probe_name((ex_probe_id)i));
+        ex_jsonw_kstr(w, "cve", ex_probe_cve((ex_probe_id)i));
+        ex_jsonw_kstr(w, "result", ex_probe_state_name(p->state));
+        ex_jsonw_kstr_or_null(w, "evidence", p->evidence);
         if (p->state == EX_PSTATE_NOT_RUN)
-            json_object_set_new(o, "why", text_or_null(p->why_skipped[0] ? p->why_skipped : "not reached"));
-        json_array_append_new(arr, o);
+            ex_jsonw_kstr(w, "why", p->why_skipped[0] ? p->why_skipped : "not reached");
+        ex_jsonw_end_obj(w);
     }
-    return arr;
+    ex_jsonw_end_arr(w);
 }
 
-static json_t *signals_json(const ex_fp *fp)
+static void write_signals(ex_jsonw *w, const ex_fp *fp)
 {
-    json_t *arr = json_array();
+    ex_jsonw_arr(w);
     for (int s = EX_SRC_COUNT - 1; s > EX_SRC_NONE; s--) {
         const ex_build_signal *b = &fp->build[s];
         if (!b->seen)
             continue;
         char v[EX_VERSION_STRLEN];
         ex_version_format(&b->v, v, sizeof v);
-        json_t *o = json_object();
-        json_object_set_new(o, "source", json_string(ex_build_source_name((ex_build_source)s)));
-        json_object_set_new(o, "value", json_string(v));
-        json_object_set_new(o, "evidence", ex_json_text(b->evidence));
-        json_array_append_new(arr, o);
+        ex_jsonw_obj(w);
+        ex_jsonw_kstr(w, "source", ex_build_source_name((ex_build_source)s));
+        ex_jsonw_kstr(w, "value", v);
+        ex_jsonw_kstr(w, "evidence", b->evidence);
+        ex_jsonw_end_obj(w);
     }
-    return arr;
+    ex_jsonw_end_arr(w);
 }
 
-static json_t *errors_json(const ex_plan *p)
+static void write_errors(ex_jsonw *w, const ex_plan *p)
 {
-    json_t *arr = json_array();
+    ex_jsonw_arr(w);
     for (size_t i = 0; i < p->nerrors; i++)
-        json_array_append_new(arr, ex_json_text(p->errors[i]));
+        ex_jsonw_str(w, p->errors[i]);
     if (p->more_errors)
-        json_array_append_new(arr, json_string("(more errors not listed)"));
-    return arr;
+        ex_jsonw_str(w, "(more errors not listed)");
+    ex_jsonw_end_arr(w);
 }
 
-static json_t *timings_json(const ex_scan_host *h)
+static void write_timings(ex_jsonw *w, const ex_scan_host *h)
 {
     char when[32];
     time_t t = (time_t)(h->ci->started_ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *o = json_object();
-    json_object_set_new(o, "started", json_string(when));
-    json_object_set_new(o, "elapsed_ms", json_integer(h->ci->elapsed_ms));
-    json_object_set_new(o, "requests", json_integer(h->ci->requests));
-    json_object_set_new(o, "retries", json_integer(h->ci->retries));
-    json_object_set_new(o, "connections", json_integer(h->ci->connections));
-    return o;
+    ex_jsonw_obj(w);
+    ex_jsonw_kstr(w, "started", when);
+    ex_jsonw_key(w, "elapsed_ms");
+    ex_jsonw_int(w, h->ci->elapsed_ms);
+    ex_jsonw_key(w, "requests");
+    ex_jsonw_int(w, h->ci->requests);
+    ex_jsonw_key(w, "retries");
+    ex_jsonw_int(w, h->ci->retries);
+    ex_jsonw_key(w, "connections");
+    ex_jsonw_int(w, h->ci->connections);
+    ex_jsonw_end_obj(w);
+}
+
+static void write_head(ex_jsonw *w, const ex_scan_host *h)
+{
+    ex_jsonw_kstr(w, "target", h->ep->label);
+    ex_jsonw_kstr_or_null(w, "ip", h->ci->ip[0] ? h->ci->ip : h->ep->is_ip ? h->ep->host : NULL);
+    ex_jsonw_key(w, "port");
+    ex_jsonw_int(w, h->ep->port);
+    ex_jsonw_kstr(w, "exchange", ex_exchange_kind_name(h->res->kind));
+    ex_jsonw_kstr_or_null(w, "exchange_evidence", h->res->reason);
+}
+
+static void write_tail(ex_jsonw *w, const ex_scan_host *h)
+{
+    const ex_fp *fp = &h->plan->fp;
+    ex_jsonw_key(w, "signals");
+    write_signals(w, fp);
+    ex_jsonw_key(w, "waf");
+    if (fp->waf[0]) {
+        ex_jsonw_obj(w);
+        ex_jsonw_kstr(w, "id", fp->waf_id);
+        ex_jsonw_kstr(w, "name", fp->waf);
+        ex_jsonw_kstr(w, "evidence", fp->waf_evidence);
+        ex_jsonw_end_obj(w);
+    } else {
+        ex_jsonw_null(w);
+    }
+    ex_jsonw_kstr_or_null(w, "server", fp->server_header);
+    ex_jsonw_kstr_or_null(w, "fe_server", fp->fe_server);
+    ex_jsonw_key(w, "tls");
+    write_tls(w, h);
+    ex_jsonw_key(w, "ntlm");
+    write_ntlm(w, &fp->ntlm);
+    ex_jsonw_key(w, "probes");
+    write_probes(w, fp);
+    ex_jsonw_key(w, "errors");
+    write_errors(w, h->plan);
+    ex_jsonw_key(w, "timings");
+    write_timings(w, h);
 }
 
 /* The host record of lib/host.h, with the build's source and evidence, and no
@@ -151,55 +206,38 @@ static json_t *host_record(const ex_scan_host *h)
     return rec;
 }
 
-static json_t *scan_head(const ex_scan_host *h)
+/* The members of an object's dump, without its braces (NULL for an empty object). */
+static char *inner(json_t *o)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "target", ex_json_text(h->ep->label));
-    json_object_set_new(o, "ip", text_or_null(h->ci->ip[0] ? h->ci->ip : h->ep->is_ip ? h->ep->host : NULL));
-    json_object_set_new(o, "port", json_integer(h->ep->port));
-    json_object_set_new(o, "exchange", json_string(ex_exchange_kind_name(h->res->kind)));
-    json_object_set_new(o, "exchange_evidence", text_or_null(h->res->reason));
-    return o;
+    char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    size_t n = t ? strlen(t) : 0;
+    if (n < 2) {
+        free(t);
+        return NULL;
+    }
+    memmove(t, t + 1, n - 2);
+    t[n - 2] = '\0';
+    return t;
 }
 
-static json_t *scan_tail(const ex_scan_host *h)
-{
-    const ex_fp *fp = &h->plan->fp;
-    json_t *o = json_object();
-    json_object_set_new(o, "signals", signals_json(fp));
-    json_t *waf = json_null();
-    if (fp->waf[0])
-        waf = json_pack("{s:s, s:o, s:o}", "id", fp->waf_id, "name", ex_json_text(fp->waf), "evidence",
-                        ex_json_text(fp->waf_evidence));
-    json_object_set_new(o, "waf", waf ? waf : json_null());
-    json_object_set_new(o, "server", text_or_null(fp->server_header));
-    json_object_set_new(o, "fe_server", text_or_null(fp->fe_server));
-    json_object_set_new(o, "tls", tls_json(h));
-    json_object_set_new(o, "ntlm", ntlm_json(&fp->ntlm));
-    json_object_set_new(o, "probes", probes_json(fp));
-    json_object_set_new(o, "errors", errors_json(h->plan));
-    json_object_set_new(o, "timings", timings_json(h));
-    return o;
-}
+/* ---- the host-record text, kept per distinct set of facts ----------------------------------------- */
 
-json_t *ex_scan_json(const ex_scan_host *h)
-{
-    json_t *o = scan_head(h), *rec = host_record(h), *tail = scan_tail(h);
-    json_object_update(o, rec);
-    json_object_update(o, tail);
-    json_decref(rec);
-    json_decref(tail);
-    return o;
-}
+/* A fleet has few distinct records (builds x probe outcomes): a few hundred in 10,000 lab hosts. They are
+ * kept in a chained hash table up to a byte budget; past it a new record is built for its host and not
+ * kept (hostile servers can make every record distinct: memory stays bounded, only time is lost). */
+#define RECORD_BUCKETS 1024
+#define RECORD_BUDGET  (32u << 20)
 
-/* ---- one JSON line, with the host record's text reused between hosts -------------------------- */
-
-#define RECORD_SLOTS 512
+typedef struct record_entry {
+    struct record_entry *next;
+    uint64_t hash;
+    char *key, *text;
+    size_t text_len;
+} record_entry;
 
 struct ex_record_cache {
-    struct {
-        char *key, *text;
-    } slot[RECORD_SLOTS];
+    record_entry *bucket[RECORD_BUCKETS];
+    size_t bytes;
 };
 
 ex_record_cache *ex_record_cache_new(void)
@@ -211,10 +249,13 @@ void ex_record_cache_free(ex_record_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < RECORD_SLOTS; i++) {
-        free(c->slot[i].key);
-        free(c->slot[i].text);
-    }
+    for (size_t i = 0; i < RECORD_BUCKETS; i++)
+        for (record_entry *e = c->bucket[i], *next; e; e = next) {
+            next = e->next;
+            free(e->key);
+            free(e->text);
+            free(e);
+        }
     free(c);
 }
 
@@ -230,61 +271,77 @@ static void record_key(const ex_scan_host *h, ex_buf *k)
         ex_buf_printf(k, "|%d:%s", h->plan->fp.probes[i].state, h->plan->fp.probes[i].evidence);
 }
 
-/* The members of an object's dump, without its braces ("" for an empty object). */
-static char *inner(json_t *o)
+static record_entry *record_find(ex_record_cache *c, const ex_buf *k, uint64_t hash)
 {
-    char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    size_t n = t ? strlen(t) : 0;
-    if (n < 2) {
-        free(t);
-        return NULL;
-    }
-    memmove(t, t + 1, n - 2);
-    t[n - 2] = '\0';
-    return t;
+    for (record_entry *e = c->bucket[hash % RECORD_BUCKETS]; e; e = e->next)
+        if (e->hash == hash && !strcmp(e->key, k->data))
+            return e;
+    return NULL;
 }
 
-static const char *cached_record(const ex_scan_host *h, ex_record_cache *c, char **owned)
+static void record_keep(ex_record_cache *c, ex_buf *k, uint64_t hash, char *text)
+{
+    size_t n = strlen(text), cost = n + k->len + sizeof(record_entry);
+    record_entry *e = c->bytes + cost <= RECORD_BUDGET ? malloc(sizeof *e) : NULL;
+    if (!e) {
+        free(text);
+        return;
+    }
+    *e = (record_entry){.next = c->bucket[hash % RECORD_BUCKETS], .hash = hash, .text = text, .text_len = n};
+    e->key = ex_buf_steal(k);
+    c->bucket[hash % RECORD_BUCKETS] = e;
+    c->bytes += cost;
+}
+
+/* Append the record's members to the line; -1 when out of memory. */
+static int append_record(const ex_scan_host *h, ex_record_cache *c, ex_buf *line)
 {
     ex_buf k = {0};
     record_key(h, &k);
-    *owned = NULL;
     if (!k.data)
-        return NULL;
-    unsigned i = (unsigned)(ex_hash64(k.data, k.len, 11) % RECORD_SLOTS);
-    if (c && c->slot[i].key && !strcmp(c->slot[i].key, k.data)) {
+        return -1;
+    uint64_t hash = ex_hash64(k.data, k.len, 11);
+    record_entry *e = c ? record_find(c, &k, hash) : NULL;
+    if (e) {
         ex_buf_free(&k);
-        return c->slot[i].text;
+        return ex_buf_append(line, e->text, e->text_len);
     }
     json_t *rec = host_record(h);
     char *text = inner(rec);
     json_decref(rec);
-    if (!c || !text) {
-        ex_buf_free(&k);
-        *owned = text;
-        return text;
+    int rc = text ? ex_buf_puts(line, text) : -1;
+    if (c && text && rc == 0) {
+        record_keep(c, &k, hash, text);
+        text = NULL;
     }
-    free(c->slot[i].key);
-    free(c->slot[i].text);
-    c->slot[i].key = ex_buf_steal(&k);
-    c->slot[i].text = text;
-    return text;
+    free(text);
+    ex_buf_free(&k);
+    return rc;
 }
 
 char *ex_scan_json_line(const ex_scan_host *h, ex_record_cache *c)
 {
-    json_t *head = scan_head(h), *tail = scan_tail(h);
-    char *a = inner(head), *z = inner(tail), *owned;
-    const char *rec = cached_record(h, c, &owned);
     ex_buf line = {0};
-    if (a && rec && z)
-        ex_buf_printf(&line, "{%s,%s,%s}", a, rec, z);
-    free(a);
-    free(z);
-    free(owned);
-    json_decref(head);
-    json_decref(tail);
+    ex_jsonw w;
+    ex_jsonw_init(&w, &line);
+    ex_jsonw_obj(&w);
+    write_head(&w, h);
+    /* the record's members, spliced in as text: the writer only needs to know that a member came before */
+    if (ex_buf_append(&line, ",", 1) != 0 || append_record(h, c, &line) != 0) {
+        ex_buf_free(&line);
+        return NULL;
+    }
+    write_tail(&w, h);
+    ex_jsonw_end_obj(&w);
     return ex_buf_steal(&line);
+}
+
+json_t *ex_scan_json(const ex_scan_host *h)
+{
+    char *line = ex_scan_json_line(h, NULL);
+    json_t *o = line ? json_loads(line, 0, NULL) : NULL;
+    free(line);
+    return o;
 }
 
 /* ---- CSV (RFC 4180; cells that a spreadsheet would run as a formula are defused) ------------- */

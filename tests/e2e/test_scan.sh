@@ -90,6 +90,8 @@ run "$EXAUDIT" scan 192.0.2.300
 expect_eq "bad target is a usage error" "$RC" "2"
 run "$EXAUDIT" scan --shard 4/3 127.0.0.1
 expect_eq "bad shard is a usage error" "$RC" "2"
+run "$EXAUDIT" scan --threads 0 127.0.0.1
+expect_eq "--threads 0 is a usage error" "$RC" "2"
 run "${SCAN[@]}" -q --json https://mail.contoso.example:"$PORT"/ --resolve mail.contoso.example:"$PORT":127.77.0.3
 expect_eq "a host name is sent as SNI and resolved via --resolve" \
     "$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["target"], d["ip"], d["tls"]["sni"])' <<<"$OUT")" \

@@ -29,7 +29,9 @@ expect_eq "the fleet has $HOSTS hosts" "$(wc -l <"$TMP/manifest.jsonl")" "$HOSTS
 python3 -c 'import json,sys; [print(json.loads(l)["ip"]) for l in open(sys.argv[1])]' "$TMP/manifest.jsonl" >"$TMP/targets"
 SCAN=("$EXAUDIT" scan -p "$PORT" -q --json --concurrency 100 --connect-timeout 30 --timeout 30 --host-timeout 180)
 
-run "${SCAN[@]}" -iL "$TMP/targets" -o "$TMP/active.jsonl"
+# Several event loops share the hosts (and call the scan one at a time): the active scan runs three, the
+# passive one a single loop; both must agree with the same ground truth.
+run "${SCAN[@]}" --threads 3 -iL "$TMP/targets" -o "$TMP/active.jsonl"
 expect_eq "active scan exits 1 (vulnerable hosts exist)" "$RC" "1"
 expect_eq "one result per host" "$(wc -l <"$TMP/active.jsonl")" "$HOSTS"
 out=$(python3 "$SRC/tests/e2e/compare_manifest.py" "$TMP/manifest.jsonl" "$TMP/active.jsonl" active)
@@ -38,7 +40,7 @@ summary=$(tail -1 <<<"$out")
 if [ $rc -eq 0 ]; then ok "active scan agrees with the manifest: $summary"; else
     fail "active scan agrees with the manifest: $summary" "$(grep '^DIFF' <<<"$out" | head -40)"; fi
 
-run "${SCAN[@]}" --no-active -iL "$TMP/targets" -o "$TMP/passive.jsonl"
+run "${SCAN[@]}" --threads 1 --no-active -iL "$TMP/targets" -o "$TMP/passive.jsonl"
 out=$(python3 "$SRC/tests/e2e/compare_manifest.py" "$TMP/manifest.jsonl" "$TMP/passive.jsonl" passive)
 rc=$?
 summary=$(tail -1 <<<"$out")
@@ -80,3 +82,27 @@ while read -r kind counts rest; do
     [ "$g" == "$n" ] || echo "#   $rest"
 done <<<"$hostile"
 expect_eq "every hostile kind of docs/lab.md is in the fleet" "$(wc -l <<<"$hostile")" "8"
+
+# Interrupting a scan whose hosts sit in several event loops: twice (SIGINT, SIGTERM) cuts every host in flight, each still gets its
+# line ("scan interrupted"), and the exit status says the scan is incomplete. Tarpits keep all 24 hosts in flight
+# (30 s connect timeout) until the signals; the test waits for the 24 connections, never for a duration.
+"$LAB" --hosts 24 --base 127.2.0.0 --mix only:tarpit --manifest "$TMP/tp.jsonl" --ready-file "$TMP/tp.ready" \
+    >"$TMP/tp.out" 2>"$TMP/tp.err" &
+TPPID=$!
+trap 'kill $LABPID $TPPID 2>/dev/null; wait $LABPID $TPPID 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 1 600); do [ -s "$TMP/tp.ready" ] && break; kill -0 $TPPID 2>/dev/null || break; sleep 0.1; done
+TPPORT=$(head -1 "$TMP/tp.out" | awk '$1 == "port" {print $2}')
+"$EXAUDIT" scan -p "$TPPORT" -q --json --connect-timeout 30 --timeout 30 --threads 3 --retries 0 127.2.0.0-23 \
+    -o "$TMP/cut.jsonl" 2>"$TMP/cut.err" &
+SCANPID=$!
+for _ in $(seq 1 600); do
+    [ "$(ss -Htn state established "( dport = :$TPPORT )" 2>/dev/null | wc -l)" -ge 24 ] && break
+    kill -0 $SCANPID 2>/dev/null || break
+    sleep 0.1
+done
+kill -INT $SCANPID; kill -TERM $SCANPID   # two different signals: both are delivered, never merged into one
+wait $SCANPID
+expect_eq "an interrupted scan exits 3" "$?" "3"
+expect_eq "every host cut by the interruption gets its line" \
+    "$(python3 -c 'import json,sys; print(sum("scan interrupted" in " ".join(json.loads(l)["errors"]) for l in open(sys.argv[1])))' "$TMP/cut.jsonl")" \
+    "24"

@@ -1,9 +1,12 @@
 /* tls: keys, per-host certificates and the TLS contexts (see tls.h). */
+/* The leaf key is an EC_KEY-backed ("legacy") EVP_PKEY on purpose, see new_leaf_key(). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "tls.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -58,22 +61,20 @@ static X509_EXTENSION *san_ext(const char *names)
     return ext;
 }
 
-/* The leaf key's SubjectPublicKeyInfo, encoded once: X509_set_pubkey runs OpenSSL 3's encoder
- * lookup on every call, which cost most of a per-host certificate. */
-static unsigned char *leaf_point;
-static int leaf_point_len;
-
-static int set_leaf_pubkey(X509 *x)
+/* A certificate per host means X509_set_pubkey per host. With a provider key OpenSSL 3.0 runs its encoder
+ * lookup to encode it, and the certificate then needs a DER round trip (a decoder lookup) before SSL_use_*
+ * can match it with the private key: together most of the lab's CPU. An EC_KEY-backed key takes the
+ * ASN.1 method path instead: a cheap point encoding, and the certificate keeps the decoded key. */
+static EVP_PKEY *new_leaf_key(void)
 {
-    unsigned char *copy = OPENSSL_memdup(leaf_point, (size_t)leaf_point_len);
-    if (!copy)
-        return 0;
-    if (!X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
-                                OBJ_nid2obj(NID_X9_62_prime256v1), copy, leaf_point_len)) {
-        OPENSSL_free(copy);
-        return 0;
+    EC_KEY *ec = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
+    EVP_PKEY *k = EVP_PKEY_new();
+    if (!ec || !k || !EC_KEY_generate_key(ec) || !EVP_PKEY_assign_EC_KEY(k, ec)) {
+        EC_KEY_free(ec);
+        EVP_PKEY_free(k);
+        return NULL;
     }
-    return 1;
+    return k;
 }
 
 static X509 *make_cert(const char *cn, const char *org, const char *san, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *signer,
@@ -91,7 +92,7 @@ static X509 *make_cert(const char *cn, const char *org, const char *san, EVP_PKE
         X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)org, -1, -1, 0);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
     X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-    if (pub == leaf_key && leaf_point ? !set_leaf_pubkey(x) : !X509_set_pubkey(x, pub)) {
+    if (!X509_set_pubkey(x, pub)) {
         X509_free(x);
         return NULL;
     }
@@ -107,17 +108,6 @@ static X509 *make_cert(const char *cn, const char *org, const char *san, EVP_PKE
     if (rc || !X509_sign(x, signer, EVP_sha256())) {
         X509_free(x);
         return NULL;
-    }
-    if (pub == leaf_key && leaf_point) {
-        /* A key set from its encoded bits has no decoded EVP_PKEY for OpenSSL to match against the
-         * private key: a DER round trip decodes it. */
-        unsigned char *der = NULL;
-        int n = i2d_X509(x, &der);
-        const unsigned char *p = der;
-        X509 *y = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
-        OPENSSL_free(der);
-        X509_free(x);
-        x = y;
     }
     return x;
 }
@@ -162,23 +152,13 @@ static SSL_CTX *new_ctx(int (*cert_cb)(SSL *, void *), int min, int max)
 int lab_tls_init(int (*cert_cb)(SSL *ssl, void *arg))
 {
     ca_key = new_p256();
-    leaf_key = new_p256();
+    leaf_key = new_leaf_key();
     if (!ca_key || !leaf_key)
         return -1;
     leaf_bc = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "CA:FALSE");
     leaf_eku = X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage, "serverAuth");
     if (!leaf_bc || !leaf_eku)
         return -1;
-    X509_PUBKEY *pk = NULL;
-    const unsigned char *point;
-    int point_len;
-    if (!X509_PUBKEY_set(&pk, leaf_key) || !X509_PUBKEY_get0_param(NULL, &point, &point_len, NULL, pk) ||
-        !(leaf_point = OPENSSL_memdup(point, (size_t)point_len))) {
-        X509_PUBKEY_free(pk);
-        return -1;
-    }
-    leaf_point_len = point_len;
-    X509_PUBKEY_free(pk);
     ca_cert = make_cert("exaudit-lab CA", "exaudit lab", NULL, ca_key, NULL, ca_key, 1, true);
     if (!ca_cert)
         return -1;
@@ -207,8 +187,6 @@ void lab_tls_free(void)
     X509_free(ca_cert);
     EVP_PKEY_free(ca_key);
     EVP_PKEY_free(leaf_key);
-    OPENSSL_free(leaf_point);
-    leaf_point = NULL;
     X509_EXTENSION_free(leaf_bc);
     X509_EXTENSION_free(leaf_eku);
     leaf_bc = leaf_eku = NULL;

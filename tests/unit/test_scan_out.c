@@ -3,6 +3,7 @@
 #include <jansson.h>
 
 #include "assess_cache.h"
+#include "host.h"
 #include "kb.h"
 #include "out/scan_out.h"
 #include "t.h"
@@ -54,7 +55,20 @@ static const char *cve_field(json_t *o, const char *id, const char *field)
     return NULL;
 }
 
-TEST(json_line_equals_the_object_and_keeps_per_host_evidence)
+static char *line_of(ex_assess_cache *ac, ex_record_cache *rc, fake_host *f, const ex_assessment **as)
+{
+    *as = ex_assess_cached(ac, &f->facts);
+    ex_scan_host h = {.ep = &f->ep, .ci = &f->ci, .plan = &f->plan, .res = &f->res, .a = *as};
+    return *as ? ex_scan_json_line(&h, rc) : NULL;
+}
+
+/* The members of a scan line, in the order of docs/schema.md "Scan fields". */
+static const char *const schema_order[] = {
+    "target",  "ip",     "port",        "exchange", "exchange_evidence", "schema", "build",  "support",   "verdict",
+    "updates", "cves",   "remediation", "kb",       "signals",           "waf",    "server", "fe_server", "tls",
+    "ntlm",    "probes", "errors",      "timings"};
+
+TEST(json_line_follows_the_schema_and_keeps_per_host_evidence)
 {
     ex_assess_cache *ac = ex_assess_cache_new(ex_kb_builtin());
     ex_record_cache *rc = ex_record_cache_new();
@@ -64,25 +78,93 @@ TEST(json_line_equals_the_object_and_keeps_per_host_evidence)
     char *lines[3];
     fake_host *hosts[3] = {&a, &b, &a};
     for (int i = 0; i < 3; i++) {
-        const ex_assessment *as = ex_assess_cached(ac, &hosts[i]->facts);
-        ex_scan_host h = {
-            .ep = &hosts[i]->ep, .ci = &hosts[i]->ci, .plan = &hosts[i]->plan, .res = &hosts[i]->res, .a = as};
-        lines[i] = ex_scan_json_line(&h, rc);
+        const ex_assessment *as;
+        lines[i] = line_of(ac, rc, hosts[i], &as);
         CHECK(lines[i] != NULL);
-        json_t *obj = ex_scan_json(&h);
         json_t *parsed = json_loads(lines[i] ? lines[i] : "", 0, NULL);
-        CHECK(parsed && json_equal(parsed, obj));
+        CHECK(parsed != NULL);
+        size_t k = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(parsed, key, v)
+        {
+            CHECK(k < EX_ARRAY_LEN(schema_order) && !strcmp(key, schema_order[k]));
+            k++;
+        }
+        CHECK_INT((int)k, (int)EX_ARRAY_LEN(schema_order));
+        /* the host record of lib/host.h sits in the middle; the scan adds the build's source and evidence */
+        json_t *rec = ex_host_json(as), *build = json_object_get(rec, "build");
+        json_object_set_new(build, "source", json_string("owa-path"));
+        json_object_set_new(build, "evidence", json_string(hosts[i]->res.version_evidence));
+        json_object_foreach(rec, key, v) CHECK(json_equal(v, json_object_get(parsed, key)));
+        json_decref(rec);
         CHECK_STR(cve_field(parsed, "CVE-2021-26855", "status"), "vulnerable");
         CHECK_STR(cve_field(parsed, "CVE-2021-26855", "evidence"), hosts[i]->plan.fp.probes[0].evidence);
         CHECK_STR(json_string_value(json_object_get(parsed, "target")), hosts[i]->ep.label);
+        CHECK_STR(json_string_value(json_object_get(parsed, "ip")), hosts[i]->ep.label);
+        CHECK(json_is_null(json_object_get(json_object_get(parsed, "tls"), "certificate")));
+        CHECK(json_is_null(json_object_get(json_object_get(parsed, "tls"), "sni"))); /* an address has no SNI */
+        CHECK(json_is_null(json_object_get(parsed, "waf")));
         json_decref(parsed);
-        json_decref(obj);
     }
     CHECK(strcmp(lines[0], lines[1]) != 0);
     CHECK_STR(lines[2], lines[0]); /* the cached record gives the same text */
     for (int i = 0; i < 3; i++)
         free(lines[i]);
     ex_record_cache_free(rc);
+    ex_assess_cache_free(ac);
+}
+
+/* Regression: the record cache was 512 direct-mapped slots; the ~400 distinct records of a 10,000-host lab
+ * fleet kept evicting each other, so most hosts rebuilt theirs. Every one of many distinct records must
+ * come back right, first from a build and then from the cache. */
+TEST(json_line_record_cache_holds_many_distinct_records)
+{
+    ex_assess_cache *ac = ex_assess_cache_new(ex_kb_builtin());
+    ex_record_cache *rc = ex_record_cache_new();
+    enum { N = 700 };
+    static fake_host f;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < N; i++) {
+            char ip[32], ev[96];
+            snprintf(ip, sizeof ip, "198.51.100.%d", i % 250);
+            snprintf(ev, sizeof ev, "GET /owa/auth/x.js -> X-CalculatedBETarget: backend-%d.contoso.local", i);
+            make_host(&f, ip, ev);
+            const ex_assessment *as;
+            char *line = line_of(ac, rc, &f, &as);
+            json_t *parsed = line ? json_loads(line, 0, NULL) : NULL;
+            CHECK(parsed != NULL);
+            CHECK_STR(cve_field(parsed, "CVE-2021-26855", "evidence"), ev);
+            CHECK_STR(json_string_value(json_object_get(parsed, "target")), ip);
+            json_decref(parsed);
+            free(line);
+        }
+    ex_record_cache_free(rc);
+    ex_assess_cache_free(ac);
+}
+
+/* Hostile bytes in what a server sends (an error text, a certificate name) stay valid JSON: invalid UTF-8
+ * becomes U+FFFD and control characters are escaped. */
+TEST(json_line_is_valid_json_for_hostile_text)
+{
+    ex_assess_cache *ac = ex_assess_cache_new(ex_kb_builtin());
+    fake_host f;
+    make_host(&f, "192.0.2.3", "x");
+    f.plan.fp.cert.seen = true;
+    ex_strlcpy(f.plan.fp.cert.subject, "CN=mail\xff\xfe\"\n\x01.example", sizeof f.plan.fp.cert.subject);
+    ex_strlcpy(f.plan.errors[0], "GET /owa/: protocol-error: \xc3(\\)", EX_PLAN_ERROR_LEN);
+    f.plan.nerrors = 1;
+    const ex_assessment *as;
+    char *line = line_of(ac, NULL, &f, &as);
+    CHECK(line && !strchr(line, '\n'));
+    json_t *parsed = line ? json_loads(line, 0, NULL) : NULL;
+    CHECK(parsed != NULL);
+    json_t *cert = json_object_get(json_object_get(parsed, "tls"), "certificate");
+    CHECK_STR(json_string_value(json_object_get(cert, "subject")), "CN=mail\xef\xbf\xbd\xef\xbf\xbd\"\n\x01.example");
+    CHECK_STR(json_string_value(json_array_get(json_object_get(parsed, "errors"), 0)),
+              "GET /owa/: protocol-error: \xef\xbf\xbd(\\)");
+    json_decref(parsed);
+    free(line);
     ex_assess_cache_free(ac);
 }
 
