@@ -195,6 +195,12 @@ TEST(aborted_trigger_gets_a_baseline)
     CHECK_CONTAINS(p.fp.probes[EX_PROBE_PROXYLOGON].evidence, "connection closed without a response");
     /* ProxyNotShell: the baseline without "Powershell" also aborts here -> not a mitigation */
     CHECK_INT(p.fp.probes[EX_PROBE_PROXYNOTSHELL].state, EX_PSTATE_INCONCLUSIVE);
+    /* issue 3: an abort on the trigger alone is reported as mitigated, "not as an error"; the ProxyNotShell
+     * aborts (trigger and baseline both) stay errors */
+    for (size_t e = 0; e < p.nerrors; e++)
+        CHECK(strstr(p.errors[e], "/owa/auth/x.js") == NULL);
+    CHECK_INT(p.nerrors, 2);
+    CHECK_CONTAINS(p.errors[0], "autodiscover.json?a@foo.var");
 }
 
 TEST(no_active_sends_no_probe)
