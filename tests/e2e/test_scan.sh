@@ -9,7 +9,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T
     -days 30 -subj "/CN=mail.contoso.example" -addext "subjectAltName=DNS:mail.contoso.example" 2>/dev/null
 python3 "$SRC/tests/e2e/scan_server.py" "$TMP/cert.pem" "$TMP/key.pem" "$TMP/port" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
+python3 "$SRC/tests/e2e/connect_proxy.py" "$TMP/proxy.port" "$TMP/proxy.log" &
+PROXY=$!
+trap 'kill $SERVER $PROXY 2>/dev/null; wait $SERVER $PROXY 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 1 200); do [ -s "$TMP/port" ] && break; sleep 0.05; done
 PORT=$(cat "$TMP/port" 2>/dev/null)
 [ -n "$PORT" ] || { fail "scan server started"; exit 0; }
@@ -98,3 +100,15 @@ expect_eq "a host name is sent as SNI and resolved via --resolve" \
     "mail.contoso.example 127.77.0.3 mail.contoso.example"
 run "${SCAN[@]}" -q --json 192.0.2.1
 expect_contains "non-loopback addresses are refused under EXAUDIT_LOOPBACK_ONLY" "$OUT" "refused: the address is excluded"
+
+# --proxy (issue 3: "an optional proxy"): every host goes through a CONNECT proxy on loopback. Regression: the
+# record's "ip" was the proxy's address (libcurl's primary IP through a proxy), not the target's.
+for _ in $(seq 1 200); do [ -s "$TMP/proxy.port" ] && break; sleep 0.05; done
+run "${SCAN[@]}" -q --json --proxy "http://127.0.0.1:$(cat "$TMP/proxy.port")" 127.77.0.1 \
+    https://mail.contoso.example:"$PORT"/ --resolve mail.contoso.example:"$PORT":127.77.0.3
+expect_eq "--proxy: the proxy carried each host" "$(sort -u "$TMP/proxy.log" | tr '\n' ' ')" \
+    "CONNECT 127.77.0.1:$PORT HTTP/1.1 CONNECT mail.contoso.example:$PORT HTTP/1.1 "
+expect_eq "--proxy: the scan through it reads the same host, ip is the target's (unknown for a name)" \
+    "$(printf '%s\n' "$OUT" | python3 -c 'import json,sys
+for l in sys.stdin: d=json.loads(l); print(d["target"], d["ip"], d["exchange"], (d["build"] or {}).get("version"))' | sort | tr '\n' ' ')" \
+    "127.77.0.1 127.77.0.1 onprem 15.1.2176.2 mail.contoso.example None unknown None "
