@@ -509,8 +509,7 @@ static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
     curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(h->easy, CURLINFO_HTTP_VERSION, &httpv);
     /* Through a proxy, libcurl's primary IP is the proxy's: the target's address is then unknown here. */
-    if (!e->o->proxy && curl_easy_getinfo(h->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && ip[0] &&
-        !h->ci.ip[0])
+    if (!e->o->proxy && curl_easy_getinfo(h->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && ip[0] && !h->ci.ip[0])
         ex_strlcpy(h->ci.ip, ip, sizeof h->ci.ip);
     const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
     ex_fail f = classify(h, rc, status, msg);
