@@ -409,15 +409,10 @@ static bool start_host(engine *e, const ex_endpoint *ep)
 
 static bool old_tls_error(const char *msg)
 {
-    static const char *const pats[] = {"unsupported protocol",
-                                       "protocol version",
-                                       "no protocols available",
-                                       "version too low",
-                                       "wrong version number",
-                                       "no shared cipher",
-                                       "sslv3 alert handshake failure",
-                                       "dh key too small",
-                                       "legacy"};
+    static const char *const pats[] = {"unsupported protocol",   "protocol version",
+                                       "no protocols available", "version too low",
+                                       "no shared cipher",       "sslv3 alert handshake failure",
+                                       "dh key too small",       "legacy"};
     for (size_t i = 0; i < EX_ARRAY_LEN(pats); i++)
         if (strstr(msg, pats[i]))
             return true;
@@ -466,7 +461,7 @@ static ex_fail classify(host *h, CURLcode rc, long status, const char *msg)
 }
 
 /* "<kind>: <detail>", so that an error reads the same whatever curl said. */
-static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_t n)
+static void describe(ex_fail f, const char *curl_msg, long tmo, bool legacy_tls, char *out, size_t n)
 {
     const char *kind = ex_fail_name(f);
     switch (f) {
@@ -483,8 +478,16 @@ static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_
         break;
     case EX_FAIL_ABORTED: snprintf(out, n, "%s: connection closed without a response (%s)", kind, curl_msg); break;
     case EX_FAIL_TLS_OLD:
-        snprintf(out, n, "%s: the server offers only old TLS versions or ciphers (%s); --legacy-tls allows them", kind,
-                 curl_msg);
+        snprintf(out, n, "%s: the server offers only old TLS versions or ciphers (%s)%s", kind, curl_msg,
+                 legacy_tls ? ", older than --legacy-tls reaches" : "; --legacy-tls allows them");
+        break;
+    case EX_FAIL_TLS:
+        /* OpenSSL's "wrong version number": the first bytes back are no TLS record at all (junk, plain HTTP),
+         * which no TLS version or --legacy-tls would read. */
+        if (strstr(curl_msg, "wrong version number"))
+            snprintf(out, n, "%s: the server's answer is not TLS (%s)", kind, curl_msg);
+        else
+            snprintf(out, n, "%s: %s", kind, curl_msg);
         break;
     default: snprintf(out, n, "%s: %s", kind, curl_msg); break;
     }
@@ -523,7 +526,7 @@ static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
         h->ci.http_version = httpv == CURL_HTTP_VERSION_2_0 ? 2 : 1;
     bool headers_ok = f == EX_FAIL_NONE || f == EX_FAIL_BODY_TOO_BIG || f == EX_FAIL_PROTOCOL;
     char text[320];
-    describe(f, msg, e->o->request_timeout_ms, text, sizeof text);
+    describe(f, msg, e->o->request_timeout_ms, e->o->legacy_tls, text, sizeof text);
     ex_http_response r = {.status = headers_ok ? (int)status : 0,
                           .headers = h->hbuf.data,
                           .headers_len = headers_ok ? h->hbuf.len : 0,
