@@ -70,6 +70,7 @@ typedef struct host {
     bool hdr_over, body_over, excluded_hit, not_loopback, cert_done;
     int retries_left;
     int64_t deadline;
+    long request_tmo_ms; /* the request's time limit: --timeout, or less when the host's budget is nearly spent */
     X509 *cert;
     ex_conn_info ci;
     char errbuf[CURL_ERROR_SIZE];
@@ -296,6 +297,7 @@ static int start_request(engine *e, host *h)
                      (h->req.http1 || e->o->http1_only) ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     long tmo = e->o->request_timeout_ms < left ? e->o->request_timeout_ms : (long)left;
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+    h->request_tmo_ms = tmo;
     ex_buf_reset(&h->hbuf);
     ex_buf_reset(&h->bbuf);
     h->body_read = 0;
@@ -476,6 +478,9 @@ static void describe(ex_fail f, const char *curl_msg, long tmo, bool legacy_tls,
         else
             snprintf(out, n, "%s: no complete answer within %ld ms (%s)", kind, tmo, curl_msg);
         break;
+    case EX_FAIL_HOST_TIMEOUT:
+        snprintf(out, n, "%s: the host's time budget of %ld ms (--host-timeout) ran out (%s)", kind, tmo, curl_msg);
+        break;
     case EX_FAIL_ABORTED: snprintf(out, n, "%s: connection closed without a response (%s)", kind, curl_msg); break;
     case EX_FAIL_TLS_OLD:
         snprintf(out, n, "%s: the server offers only old TLS versions or ciphers (%s)%s", kind, curl_msg,
@@ -516,6 +521,10 @@ static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
         ex_strlcpy(h->ci.ip, ip, sizeof h->ci.ip);
     const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
     ex_fail f = classify(h, rc, status, msg);
+    /* A request cut short by the host's budget, not by --timeout, ends the host with host-timeout. */
+    if ((f == EX_FAIL_TIMEOUT || f == EX_FAIL_CONNECT_TIMEOUT) && h->request_tmo_ms < e->o->request_timeout_ms &&
+        mono_ms() >= h->deadline)
+        f = EX_FAIL_HOST_TIMEOUT;
     if (f == EX_FAIL_CONNECT_TIMEOUT && h->retries_left > 0) {
         h->retries_left--;
         h->ci.retries++;
@@ -526,7 +535,8 @@ static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
         h->ci.http_version = httpv == CURL_HTTP_VERSION_2_0 ? 2 : 1;
     bool headers_ok = f == EX_FAIL_NONE || f == EX_FAIL_BODY_TOO_BIG || f == EX_FAIL_PROTOCOL;
     char text[320];
-    describe(f, msg, e->o->request_timeout_ms, e->o->legacy_tls, text, sizeof text);
+    describe(f, msg, f == EX_FAIL_HOST_TIMEOUT ? e->o->host_timeout_ms : h->request_tmo_ms, e->o->legacy_tls, text,
+             sizeof text);
     ex_http_response r = {.status = headers_ok ? (int)status : 0,
                           .headers = h->hbuf.data,
                           .headers_len = headers_ok ? h->hbuf.len : 0,

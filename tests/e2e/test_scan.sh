@@ -120,3 +120,8 @@ expect_contains "a too low open-file limit is reported" "$ERR" "the open-file li
 expect_eq "and the scan still finishes" "$(printf '%s\n' "$OUT" | grep -c '"target"')" "2"
 run bash -c 'ulimit -n 40 && exec "$@"' _ "${SCAN[@]}" --json -q 127.77.0.1
 expect_eq "a limit too low for any host is a runtime error" "$RC $(grep -c 'too low to scan' <<<"$ERR")" "3 1"
+
+# --host-timeout shorter than --timeout (docs/scan.md: "then the host ends with host-timeout"). Regression: the
+# error was "timeout", as if --timeout had run out.
+run "$EXAUDIT" scan -p "$PORT" --json -q --timeout 30 --host-timeout 1 127.77.0.5
+expect_contains "the host's budget running out is a host-timeout" "$OUT" "GET /owa/auth/logon.aspx: host-timeout: the host's time budget of 1000 ms"
