@@ -125,3 +125,34 @@ expect_eq "a limit too low for any host is a runtime error" "$RC $(grep -c 'too 
 # error was "timeout", as if --timeout had run out.
 run "$EXAUDIT" scan -p "$PORT" --json -q --timeout 30 --host-timeout 1 127.77.0.5
 expect_contains "the host's budget running out is a host-timeout" "$OUT" "GET /owa/auth/logon.aspx: host-timeout: the host's time budget of 1000 ms"
+
+# --retries (issue 3: "retries only where they help (a connect timeout, not a 404)"): a listener whose accept queue
+# is full drops new SYNs, so the TCP connect times out; it is retried --retries times, then named connect-timeout.
+python3 - "$TMP/full.port" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+fill = []
+for _ in range(4):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(s.getsockname())
+    except BlockingIOError:
+        pass
+    fill.append(c)
+time.sleep(0.3)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(30)
+PY
+FULL=$!
+for _ in $(seq 1 200); do [ -s "$TMP/full.port" ] && break; sleep 0.05; done
+run "$EXAUDIT" scan -q --json -p "$(cat "$TMP/full.port")" --connect-timeout 1 --retries 2 127.0.0.1
+kill $FULL 2>/dev/null; wait $FULL 2>/dev/null
+expect_eq "a connect timeout is retried --retries times" \
+    "$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["timings"]["retries"], d["timings"]["requests"], d["errors"][0].split(": ")[1])' <<<"$OUT")" \
+    "2 3 connect-timeout"
