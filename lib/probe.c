@@ -96,7 +96,8 @@ static void set_req(ex_plan *p, ex_http_request *r, const char *path, size_t kee
 {
     *r = (ex_http_request){.method = "GET", .body_keep = keep};
     ex_strlcpy(r->path, path, sizeof r->path);
-    snprintf(p->current, sizeof p->current, "GET %.110s", path);
+    /* 150: the longest probe path (ProxyNotShell's, 127 bytes) is named whole in errors and evidence */
+    snprintf(p->current, sizeof p->current, "GET %.150s", path);
 }
 
 bool ex_plan_next(ex_plan *p, ex_http_request *r)
