@@ -263,7 +263,7 @@ TEST(proxynotshell_mitigation_evidence_is_whole)
     run_plan(&p, script, &log);
     CHECK_INT(p.fp.probes[EX_PROBE_PROXYNOTSHELL].state, EX_PSTATE_MITIGATED);
     CHECK_CONTAINS(p.fp.probes[EX_PROBE_PROXYNOTSHELL].evidence, "&Protocol=XYZ&FooProtocol=Powershell -> connection "
-                                                                  "closed without a response; without the trigger: 302");
+                                                                 "closed without a response; without the trigger: 302");
     for (size_t e = 0; e < p.nerrors; e++)
         CHECK(strstr(p.errors[e], "FooProtocol") == NULL);
 }
