@@ -605,6 +605,9 @@ static int setup_targets(scan *s, cli *c)
     }
     for (size_t i = 0; i < c->ninputs; i++) {
         c->stdin_targets |= !strcmp(c->inputs[i], "-");
+        /* files are read lazily: check them now, so that a mistyped -iL stops the scan before any traffic */
+        if (strcmp(c->inputs[i], "-") != 0 && access(c->inputs[i], R_OK) != 0)
+            return ex_runtime_error("scan", "%s: %s", c->inputs[i], strerror(errno));
         if (ex_targets_add_file(s->targets, c->inputs[i], err, sizeof err))
             return ex_usage_error("scan", "%s", err);
     }
@@ -617,9 +620,13 @@ static int setup_targets(scan *s, cli *c)
     for (size_t i = 0; i < c->nexcludes; i++)
         if (ex_targets_exclude(s->targets, c->excludes[i], err, sizeof err))
             return ex_usage_error("scan", "--exclude: %s", err);
-    for (size_t i = 0; i < c->nexclude_files; i++)
+    for (size_t i = 0; i < c->nexclude_files; i++) {
+        /* an unreadable file is a runtime error (exit 3, as for -iL); a bad line in it is a usage error */
+        if (access(c->exclude_files[i], R_OK) != 0)
+            return ex_runtime_error("scan", "--exclude-file: %s: %s", c->exclude_files[i], strerror(errno));
         if (ex_targets_exclude_file(s->targets, c->exclude_files[i], err, sizeof err))
             return ex_usage_error("scan", "--exclude-file: %s", err);
+    }
     s->eng.excluded = ex_targets_excluded(s->targets);
     return 0;
 }

@@ -156,3 +156,13 @@ kill $FULL 2>/dev/null; wait $FULL 2>/dev/null
 expect_eq "a connect timeout is retried --retries times" \
     "$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["timings"]["retries"], d["timings"]["requests"], d["errors"][0].split(": ")[1])' <<<"$OUT")" \
     "2 3 connect-timeout"
+
+# Exit codes of docs/scan.md: an unreadable input file is a runtime error (3), for -iL and --exclude-file alike
+# (regressions: --exclude-file gave 2; -iL failed only after the other targets were scanned); a bad line in the exclude file is a usage error (2): nothing is scanned.
+run "${SCAN[@]}" -q --json -iL "$TMP/no-such-file" 127.77.0.1
+expect_eq "-iL unreadable: exit 3 before anything is scanned" "$RC:$OUT" "3:"
+run "${SCAN[@]}" -q --json --exclude-file "$TMP/no-such-file" 127.77.0.1
+expect_eq "--exclude-file unreadable: exit 3, nothing scanned" "$RC:$OUT" "3:"
+printf '127.77.0.2\nnot a target!\n' >"$TMP/bad-exclude"
+run "${SCAN[@]}" -q --json --exclude-file "$TMP/bad-exclude" 127.77.0.1
+expect_eq "--exclude-file with a bad line: exit 2, nothing scanned" "$RC:$OUT" "2:"
