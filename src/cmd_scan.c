@@ -320,19 +320,23 @@ static int load_resume(scan *s, const char *path, size_t *count)
     if (!fp)
         return errno == ENOENT ? 0 : -1;
     char *line = NULL;
-    size_t cap = 0;
+    size_t cap = 0, records = 0, others = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, fp)) > 0) {
         json_t *j = n < (1 << 20) ? json_loadb(line, (size_t)n, 0, NULL) : NULL;
         const char *t = json_string_value(json_object_get(j, "target"));
         json_int_t port = json_integer_value(json_object_get(j, "port"));
+        records += t && port > 0;
+        others += !(t && port > 0) && line[strspn(line, " \t\r\n")] != '\0';
         if (t && port > 0 && ex_targets_skip(s->targets, t, (unsigned)port) == 0)
             (*count)++;
         json_decref(j);
     }
     free(line);
     fclose(fp);
-    return 0;
+    /* A CSV or table output names no host to skip: resuming from it would scan everything again (and append
+     * duplicates to it), so say so. One cut line (an interrupted JSON Lines file) is normal. */
+    return records == 0 && others > 1 ? -2 : 0;
 }
 
 /* Appending to a file that ends in a half-written line would glue two records: cut it. */
@@ -634,7 +638,11 @@ static int setup_targets(scan *s, cli *c)
 static int setup_output(scan *s, cli *c)
 {
     size_t resumed = 0;
-    if (c->resume && load_resume(s, c->resume, &resumed) != 0)
+    int resume_rc = c->resume ? load_resume(s, c->resume, &resumed) : 0;
+    if (resume_rc == -2)
+        return ex_usage_error("scan", "--resume %s: no JSON Lines host record in it (--resume reads --json output)",
+                              c->resume);
+    if (resume_rc != 0)
         return ex_runtime_error("scan", "--resume %s: %s", c->resume, strerror(errno));
     if (c->resume && !s->quiet)
         fprintf(stderr, "exaudit scan: resuming: %zu hosts already done in %s\n", resumed, c->resume);

@@ -166,3 +166,9 @@ expect_eq "--exclude-file unreadable: exit 3, nothing scanned" "$RC:$OUT" "3:"
 printf '127.77.0.2\nnot a target!\n' >"$TMP/bad-exclude"
 run "${SCAN[@]}" -q --json --exclude-file "$TMP/bad-exclude" 127.77.0.1
 expect_eq "--exclude-file with a bad line: exit 2, nothing scanned" "$RC:$OUT" "2:"
+
+# --resume reads --json output; given a CSV it skipped nothing, rescanned every host and appended duplicates to it.
+"${SCAN[@]}" --csv -q -o "$TMP/res.csv" 127.77.0.3 >/dev/null 2>&1
+run "${SCAN[@]}" --csv -q --resume "$TMP/res.csv" -o "$TMP/res.csv" 127.77.0.3 127.77.0.4
+expect_eq "--resume of a CSV file is a usage error, and the file is left as it was" "$RC $(wc -l <"$TMP/res.csv")" "2 2"
+expect_contains "--resume of a CSV file says why" "$ERR" "no JSON Lines host record"
