@@ -257,10 +257,26 @@ static int parse_seconds(const char *s, long *ms)
 {
     char *end;
     double v = strtod(s, &end);
-    if (*end || v <= 0 || v > 86400)
+    /* !(a && b) also refuses NaN; under 1 ms would be 0, which libcurl reads as "no limit" */
+    if (end == s || *end || !(v >= 0.001 && v <= 86400))
         return -1;
     *ms = (long)(v * 1000);
     return 0;
+}
+
+/* curl's --resolve syntax, HOST:PORT:ADDRESS[,ADDRESS...]: libcurl would refuse a bad one on every request. */
+static bool valid_resolve(const char *s)
+{
+    const char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c1 || !c2 || c1 == s || c2 == c1 + 1 || c2[1] == '\0' || c2 - c1 > 6)
+        return false;
+    unsigned long port = 0;
+    for (const char *p = c1 + 1; p < c2; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        port = port * 10 + (unsigned long)(*p - '0');
+    }
+    return port >= 1 && port <= 65535;
 }
 
 static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
@@ -481,6 +497,8 @@ static int option(scan *s, cli *c, int opt, const char *arg)
     case O_RESOLVE:
         if (c->nresolve == MAX_RESOLVE)
             return ex_usage_error("scan", "too many --resolve options");
+        if (!valid_resolve(arg))
+            return ex_usage_error("scan", "bad --resolve '%s' (HOST:PORT:ADDRESS)", arg);
         c->resolve[c->nresolve++] = arg;
         return 0;
     case O_MAXBODY:

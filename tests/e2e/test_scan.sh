@@ -172,3 +172,12 @@ expect_eq "--exclude-file with a bad line: exit 2, nothing scanned" "$RC:$OUT" "
 run "${SCAN[@]}" --csv -q --resume "$TMP/res.csv" -o "$TMP/res.csv" 127.77.0.3 127.77.0.4
 expect_eq "--resume of a CSV file is a usage error, and the file is left as it was" "$RC $(wc -l <"$TMP/res.csv")" "2 2"
 expect_contains "--resume of a CSV file says why" "$ERR" "no JSON Lines host record"
+
+# Engine options are checked up front (regressions: a malformed --resolve failed every request of every host with
+# libcurl's "Couldn't parse CURLOPT_RESOLVE entry"; a NaN timeout was taken; under 1 ms became libcurl's "no limit").
+for bad in "--resolve bad" "--resolve mail.example::127.0.0.1" "--resolve mail.example:99999:127.0.0.1" \
+    "--connect-timeout nan" "--timeout 0.0001" "--host-timeout inf"; do
+    # shellcheck disable=SC2086
+    run "$EXAUDIT" scan -q --json $bad 127.77.0.1
+    expect_eq "$bad is a usage error, nothing scanned" "$RC:$OUT" "2:"
+done
