@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +23,20 @@
 #define TICK_MS      250
 #define SMALL_BUFFER 8192
 
-static volatile sig_atomic_t stop_level;
+/* Atomic, not sig_atomic_t: the handlers of two signals may run at once in two threads of the scan, and a
+ * read-then-write would let both raise the level to the same value (one interrupt lost). */
+static atomic_int stop_level;
 
 void ex_engine_request_stop(int level)
 {
-    if (level > stop_level)
-        stop_level = level;
+    int cur = atomic_load(&stop_level);
+    while (level > cur && !atomic_compare_exchange_weak(&stop_level, &cur, level))
+        ;
+}
+
+int ex_engine_escalate_stop(void)
+{
+    return atomic_fetch_add(&stop_level, 1) + 1;
 }
 
 int ex_engine_stop_level(void)

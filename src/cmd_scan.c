@@ -317,8 +317,7 @@ static int parse_shard(const char *s, ex_targets_opts *to)
 
 static void on_sig(int sig)
 {
-    ex_engine_request_stop(ex_engine_stop_level() + 1);
-    if (ex_engine_stop_level() >= 3)
+    if (ex_engine_escalate_stop() >= 3)
         _exit(EXIT_RUNTIME);
 }
 
