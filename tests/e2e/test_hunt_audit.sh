@@ -70,3 +70,20 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     expect_eq "not the owner: the access time did change (the warning is not a false alarm)" \
         "$([ "$(stat -c %X "$LOG")" != "$before" ] && echo changed)" "changed"
 fi
+
+# --- --exchange-root given as the local path of the folder in a mounted tree ---
+MV="$TMP/moved"
+if "$BUILD_DIR/mkevidence" --out "$MV" --scenario proxylogon-oab-webshell --install-root 'D:\Apps\Mail' \
+    --size 2M --truth "$TMP/moved.json" --quiet >"$TMP/mk.log" 2>&1; then
+    run "$EXAUDIT" hunt --json --no-progress --exchange-root "$MV/D/Apps/Mail" "$MV"
+    S="$(tail -n 1 <<<"$OUT")"
+    expect_eq "--exchange-root as a local path: the install is that folder of the evidence" \
+        "$(jq -r '.install.root + " | " + .install.root_source' <<<"$S")" "D/Apps/Mail | --exchange-root"
+    expect_eq "--exchange-root as a local path: the build is read from its Bin/ExSetup.exe (ground truth)" \
+        "$(jq -r .install.build <<<"$S")" "$(jq -r .patched_build "$TMP/moved.json")"
+    run "$EXAUDIT" hunt --json --no-progress --exchange-root 'C:\Not\There' "$MV"
+    expect_contains "--exchange-root that matches nothing: said so, not silently taken" \
+        "$(tail -n 1 <<<"$OUT" | jq -r .install.root_source)" "no file of the evidence lies under it"
+else
+    fail "mkevidence moved install" "$(head -c 1500 "$TMP/mk.log")"
+fi
