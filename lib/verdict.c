@@ -54,10 +54,12 @@ static void describe_build(const ex_kb *kb, ex_assessment *a, size_t cu_rows)
                  "unknown to this version of the data; run 'exaudit kb update'",
                  vs, kb->date);
     else if (a->precision == EX_PRECISION_APPROX && a->row) {
+        /* Below every known build of its CU, the row that names it is the CU's first: not "lower". */
+        bool below_cu = ex_version_cmp(&a->row->version, &a->version) > 0;
         ex_version_format(&a->row->version, rs, sizeof rs);
-        snprintf(a->build_note, sizeof a->build_note,
-                 "%s is not in Microsoft's build tables; nearest lower known build is %s (%s%s%s)", vs, rs, a->row->cu,
-                 a->row->update[0] ? " " : "", a->row->update);
+        snprintf(a->build_note, sizeof a->build_note, "%s is not in Microsoft's build tables; %s %s (%s%s%s)", vs,
+                 below_cu ? "it is below the lowest known build of its CU," : "nearest lower known build is", rs,
+                 a->row->cu, a->row->update[0] ? " " : "", a->row->update);
     } else if (a->precision == EX_PRECISION_APPROX || (a->precision == EX_PRECISION_CU && !cu_rows))
         snprintf(a->build_note, sizeof a->build_note, "%s is not a build of any known CU", vs);
     else if (a->precision == EX_PRECISION_CU)
@@ -364,7 +366,10 @@ static void count_newer_updates(const ex_kb *kb, ex_assessment *a)
 
 static void overall(ex_assessment *a)
 {
-    ex_status w = (a->have_version && a->product != EX_PRODUCT_UNKNOWN) ? EX_STATUS_PATCHED : EX_STATUS_UNKNOWN;
+    /* A build of a CU the tables do not know (2007, 2010 SP2) is not "patched" just because no CVE row speaks. */
+    bool cu_known = a->newest_in_cu || a->newer_than_kb;
+    ex_status w =
+        (a->have_version && a->product != EX_PRODUCT_UNKNOWN && cu_known) ? EX_STATUS_PATCHED : EX_STATUS_UNKNOWN;
     for (size_t i = 0; i < a->ncves; i++)
         if (a->cves[i].status > w)
             w = a->cves[i].status;
