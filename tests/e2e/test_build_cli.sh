@@ -37,12 +37,29 @@ import json,sys
 for l in sys.stdin: json.loads(l)' <<<"$OUT"
 expect_contains "overlong line reported" "$OUT" '"error":"line longer than 1023 bytes"'
 line2="$(sed -n 2p <<<"$OUT")"
-check "X-ServerApplication form parsed to 15.2.858.2" python3 -c '
+# X-ServerApplication and owaVer= carry component builds: samples 05/06 show 15.2.858.2
+# on a 2019 CU9 server whose first build is 15.2.858.5 (remote-detection.md §1 V5/V6,
+# §6.9). Like scan (docs/probes.md "Precision"), build takes only their CU.
+check "X-ServerApplication form: CU 15.2.858 only, ProxyShell possibly" python3 -c '
 import json,sys
 j=json.loads(sys.argv[1]); b=j["build"]
-assert b["version"]=="15.2.858.2" and b["version_long"]=="15.02.0858.002", b
-assert b["precision"]=="approx" and b["nearest_known"] is not None, b
-assert j["schema"]=="exaudit.host/1"' "$line2"
+assert b["version"]=="15.2.858" and b["version_long"]=="15.02.0858", b
+assert b["precision"]=="cu" and b["cu"]=="CU9", b
+assert {c["id"]:c for c in j["cves"]}["CVE-2021-34473"]["status"]=="possibly"
+assert j["schema"]=="exaudit.host/1" and j["input"]=="  Exchange/15.02.0858.002  "' "$line2"
+run "$EXAUDIT" build --json "owaVer=15.2.858.2"
+check "owaVer= form: CU only" python3 -c '
+import json,sys
+b=json.loads(sys.argv[1])["build"]
+assert b["version"]=="15.2.858" and b["precision"]=="cu", b' "$OUT"
+
+# --- a list saved by Windows (Out-File -Encoding utf8) starts with a UTF-8 BOM, lines end in CRLF ---
+printf '\xef\xbb\xbfVersion 15.1 (Build 2176.9)\r\n15.2.1544.4\r\n' >"$TMP/bom"
+run "$EXAUDIT" build --json <"$TMP/bom"
+check "BOM and CRLF: both builds parsed" python3 -c '
+import json,sys
+v=[json.loads(l)["build"]["version"] for l in sys.stdin]
+assert v==["15.1.2176.9","15.2.1544.4"], v' <<<"$OUT"
 
 # --- the JSON host record (docs/schema.md) ---
 run "$EXAUDIT" build --json 15.1.2176
