@@ -27,6 +27,8 @@ expect_contains "top-level help lists exit codes" "$OUT" "Exit codes"
 run "$EXAUDIT" build 15.1.2176
 expect_contains "CU-only build is possibly vulnerable" "$OUT" "possibly vulnerable: CU19"
 expect_contains "CU-only names the first fixed build" "$OUT" "builds below 15.1.2176.9"
+# The issue: for a CU-only build "vulnerable" is wrong; so is a family count that says "not patched".
+expect_not_contains "CU-only family line claims no certain 'not patched'" "$OUT" "CVEs not patched"
 
 # --- stdin, one per line, blank lines ignored, an overlong line is an error not a crash ---
 { echo "15.1.2176.9"; echo; echo "  Exchange/15.02.0858.002  "; head -c 5000 /dev/zero | tr '\0' 7; echo; echo "14.3.123.4"; } >"$TMP/in"
