@@ -167,6 +167,8 @@ int cmd_build(int argc, char **argv)
     else
         for (int i = optind; i < argc && rc == 0; i++)
             rc = lookup(&o, argv[i]);
+    if (rc != 0 && ferror(stdin))
+        return ex_runtime_error("build", "cannot read standard input");
     if (rc != 0 || fflush(stdout) != 0)
         return ex_runtime_error("build", "output or memory error");
     if (o.vulnerable)

@@ -22,6 +22,14 @@ expect_eq "build --help exits 0" "$RC" 0
 expect_contains "build --help describes the forms" "$OUT" "Version 15.1 (Build 2176.9)"
 run "$EXAUDIT" --help
 expect_contains "top-level help lists exit codes" "$OUT" "Exit codes"
+# runtime errors (exit 3): unreadable input, unwritable output
+run "$EXAUDIT" build <"$TMP"
+expect_eq "a directory on stdin exits 3" "$RC" 3
+expect_contains "unreadable stdin is named as such" "$ERR" "cannot read standard input"
+if [ -w /dev/full ]; then
+    "$EXAUDIT" kb >/dev/full 2>/dev/null
+    expect_eq "kb with a full disk on stdout exits 3" "$?" 3
+fi
 
 # --- the CU-only answer is "possibly", with the threshold named ---
 run "$EXAUDIT" build 15.1.2176
@@ -131,6 +139,20 @@ run "$EXAUDIT" kb --data "$data"
 expect_contains "URL bundle in use" "$OUT" "2099.02.02"
 run "$EXAUDIT" build --data "$data" --json 15.1.2176.9
 expect_contains "build uses the installed bundle" "$OUT" '"version":"2099.02.02"'
+# "older than the one in use" means the installed bundle, not only the built-in tables
+sum_before="$(sha256sum "$data/kb.bundle")"
+run "$EXAUDIT" kb --data "$data" update "$TMP/newer.bundle"
+expect_eq "bundle older than the installed one refused" "$RC" 3
+expect_eq "refused bundle changed nothing" "$(sha256sum "$data/kb.bundle")" "$sum_before"
+
+# --- without --data: $XDG_DATA_HOME/exaudit, else ~/.local/share/exaudit ---
+run env XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/home" "$EXAUDIT" kb update "$TMP/newer.bundle"
+expect_eq "kb update into XDG_DATA_HOME" "$RC" 0
+check "bundle installed under XDG_DATA_HOME/exaudit" test -s "$TMP/xdg/exaudit/kb.bundle"
+run env XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/home" "$EXAUDIT" kb
+expect_contains "kb reads XDG_DATA_HOME" "$OUT" "2099.01.01"
+run env -u XDG_DATA_HOME HOME="$TMP/home" "$EXAUDIT" kb update "$TMP/newer.bundle"
+check "without XDG_DATA_HOME: ~/.local/share/exaudit" test -s "$TMP/home/.local/share/exaudit/kb.bundle"
 
 # --- the man page renders ---
 if command -v man >/dev/null; then
