@@ -223,6 +223,19 @@ TEST(newer_than_knowledge_base_is_never_plain_patched)
     CHECK(a.worst != EX_STATUS_PATCHED);
     CHECK_CONTAINS(a.build_note, "newer than every build");
     ex_assessment_free(&a);
+    /* logs-and-builds.md §5.2 (EBN, 2026-08-19): Aug26SU is 2019 CU14 15.2.1544.44 and CU15
+     * 15.2.1748.49, so a CU14 server at .45 runs an update newer than the data. */
+    a = assess("15.2.1544.45");
+    CHECK(a.newer_than_kb);
+    CHECK(a.worst != EX_STATUS_PATCHED && a.worst != EX_STATUS_CONFIG);
+    CHECK_CONTAINS(a.build_note, "newer than every build of its CU");
+    ex_assessment_free(&a);
+    /* 2019 CU9's last update is Jul21SU 15.2.858.15 (reference builds table): .16 is an
+     * unknown revision of an old CU, not a build newer than the data. */
+    a = assess("15.2.858.16");
+    CHECK(!a.newer_than_kb);
+    CHECK_INT(a.precision, EX_PRECISION_APPROX);
+    ex_assessment_free(&a);
 }
 
 TEST(not_exchange)
