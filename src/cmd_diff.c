@@ -57,11 +57,16 @@ static int pick_runs(ex_store *s, int argc, char **argv, int64_t *a, int64_t *b)
         char *e1, *e2;
         *a = strtoll(argv[0], &e1, 10);
         *b = strtoll(argv[1], &e2, 10);
-        ex_run_info ri;
+        ex_run_info ra, rb;
         if (*e1 || *e2 || *a <= 0 || *b <= 0)
             return ex_usage_error("diff", "run ids are numbers");
-        if (ex_run_get(s, *a, &ri) != 0 || ex_run_get(s, *b, &ri) != 0)
+        if (ex_run_get(s, *a, &ra) != 0 || ex_run_get(s, *b, &rb) != 0)
             return ex_runtime_error("diff", "no such run");
+        /* A hunt run holds no host results: compared as a scan, every host would read "gone". */
+        if (strcmp(ra.kind, "scan") != 0 || strcmp(rb.kind, "scan") != 0)
+            return ex_runtime_error("diff", "run %lld is a %s run; diff compares two scan runs",
+                                    (long long)(strcmp(ra.kind, "scan") ? *a : *b),
+                                    strcmp(ra.kind, "scan") ? ra.kind : rb.kind);
         return 0;
     }
     ex_run_info runs[2];

@@ -215,7 +215,7 @@ static void summary_table(FILE *o, ex_report *r)
         } else
             fputs("-", o);
         fputs("</td><td>", o);
-        E(jstr(s, "support") ? (strcmp(jstr(s, "support"), "ended") ? _("supported") : _("ended")) : "-");
+        E(ex_report_support_text(jstr(s, "support")));
         fputs("</td><td>", o);
         E(ex_report_hunt_text(jstr(s, "hunt")));
         fputs("</td></tr>\n", o);
@@ -372,9 +372,7 @@ static void build_support(FILE *o, const json_t *a)
     char sup[160];
     const char *st = jstr(s, "status");
     snprintf(sup, sizeof sup, "%s%s%s%s",
-             st && !strcmp(st, "ended") ? _("ended")
-             : st                       ? _("supported")
-                                        : "-",
+             ex_report_support_text(st),
              jstr(s, "end") && *jstr(s, "end") ? " " : "", jstr(s, "end") ? jstr(s, "end") : "",
              st && !strcmp(st, "ended") && jstr(s, "security_updates") && !strcmp(jstr(s, "security_updates"), "esu")
                  ? _(" (security updates for paid ESU customers only)")

@@ -111,7 +111,7 @@ static int md_begin(FILE *o, ex_report *r)
         fputs(" ", o);
         E(jstr(s, "worst_cve") ? ex_report_status_text(jstr(s, "worst_status")) : "");
         fputs(" | ", o);
-        E(jstr(s, "support") ? jstr(s, "support") : "-");
+        E(ex_report_support_text(jstr(s, "support")));
         fputs(" | ", o);
         E(ex_report_hunt_text(jstr(s, "hunt")));
         fputs(" |\n", o);

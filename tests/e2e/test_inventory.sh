@@ -128,6 +128,10 @@ expect_contains "de: deadline = awareness + 72 h" "$de" "$deadline"
 # German from the locale, with only C.UTF-8 on the machine.
 run env LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= "$EXAUDIT" report --db "$DB" --format md
 expect_contains "language from LANG=de_DE.UTF-8" "$OUT" "# Exchange-Sicherheitsbericht"
+# Support status in the German summary table (Exchange 2016 ended 2025-10-14,
+# README.md). Regression: the Markdown table printed the raw "ended".
+expect_contains "de md: support translated" "$OUT" "| CVE-2021-26855 verwundbar | beendet | kompromittiert |"
+expect_not_contains "de md: no raw support key" "$OUT" "| ended |"
 run env LANG=C LC_ALL= LANGUAGE= "$EXAUDIT" report --db "$DB" --format md --customer Fabrikam
 expect_contains "C locale gives English" "$OUT" "# Exchange security report"
 expect_contains "customer filter, md: no draft for Fabrikam (not hunted)" "$OUT" "GDPR Art. 33: no notification draft"
@@ -172,6 +176,12 @@ run ex diff 4 4
 expect_eq "diff of a run with itself is empty" "$OUT" "changes from run 4 to run 4"
 run ex diff 1 99
 expect_eq "diff: unknown run is an error" "$RC" "3"
+# Run 2 is the recorded hunt: it holds no host results, so comparing it as a scan
+# would list every host as gone. (Regression: it did.)
+run ex diff 1 2
+expect_eq "diff: a hunt run is refused" "$RC" "3"
+expect_contains "diff: says why" "$ERR" "run 2 is a hunt run"
+expect_not_contains "diff: no bogus 'gone' for a hunt run" "$OUT" "gone"
 
 # --- kb update + rescore: which customers are hit by today's CVE? -----------------
 # A synthetic "today's CVE" (CVE-2026-99999), fixed only in a new SE security
