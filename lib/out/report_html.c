@@ -371,9 +371,8 @@ static void build_support(FILE *o, const json_t *a)
         kv_row(o, _("Note"), jstr(b, "note"));
     char sup[160];
     const char *st = jstr(s, "status");
-    snprintf(sup, sizeof sup, "%s%s%s%s",
-             ex_report_support_text(st),
-             jstr(s, "end") && *jstr(s, "end") ? " " : "", jstr(s, "end") ? jstr(s, "end") : "",
+    snprintf(sup, sizeof sup, "%s%s%s%s", ex_report_support_text(st), jstr(s, "end") && *jstr(s, "end") ? " " : "",
+             jstr(s, "end") ? jstr(s, "end") : "",
              st && !strcmp(st, "ended") && jstr(s, "security_updates") && !strcmp(jstr(s, "security_updates"), "esu")
                  ? _(" (security updates for paid ESU customers only)")
                  : "");

@@ -44,8 +44,7 @@ const char *ex_report_light_text(const char *s)
 
 const char *ex_report_support_text(const char *s)
 {
-    static const text_pair t[] = {
-        {"supported", N_("supported")}, {"ended", N_("ended")}, {"unknown", N_("unknown")}};
+    static const text_pair t[] = {{"supported", N_("supported")}, {"ended", N_("ended")}, {"unknown", N_("unknown")}};
     return lookup(t, EX_ARRAY_LEN(t), s);
 }
 
