@@ -137,6 +137,17 @@ expect_contains "C locale gives English" "$OUT" "# Exchange security report"
 expect_contains "customer filter, md: no draft for Fabrikam (not hunted)" "$OUT" "GDPR Art. 33: no notification draft"
 expect_contains "why no draft is given" "$OUT" "no compromise hunt was recorded"
 expect_not_contains "customer filter keeps other customers out" "$OUT" "EXCH01"
+# The customer match is exact: a misspelt customer is an error, not an empty
+# report that says "Nothing urgent". (Regression: it was the latter, exit 0.)
+run ex report --customer contoso --format md --lang en
+expect_eq "report for an unknown customer: exit 3" "$RC" "3"
+expect_contains "report for an unknown customer: says so" "$ERR" "no servers of customer 'contoso'"
+expect_not_contains "report for an unknown customer: no 'nothing urgent' report" "$OUT" "Nothing urgent"
+# An unwritable -o names the file and the system's reason (regression: it printed
+# SQLite's "no more rows available").
+run ex report --lang en -o "$TMP/no-such-dir/r.html"
+expect_eq "report -o into a missing directory: exit 3" "$RC" "3"
+expect_contains "report -o error names the cause" "$ERR" "cannot write $TMP/no-such-dir/r.html: No such file or directory"
 run ex report --customer Contoso --format md --lang en
 expect_contains "Contoso md: draft" "$OUT" "Draft: notification of a personal data breach"
 
