@@ -457,7 +457,7 @@ static void update_path(FILE *o, const json_t *a)
     size_t i;
     fprintf(o, "<h3>%s</h3>", _("Update path"));
     if (!json_array_size(json_object_get(a, "remediation"))) {
-        fprintf(o, "<p>%s</p>\n", _("No update needed according to the knowledge base."));
+        fprintf(o, "<p>%s</p>\n", ex_report_no_update_text(a));
         return;
     }
     fputs("<ol>", o);

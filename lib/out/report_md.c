@@ -190,6 +190,8 @@ static int md_host(FILE *o, ex_report *r, const json_t *h)
     fputc('\n', o);
     md_cves(o, a);
     fprintf(o, "\n**%s**\n\n", _("Update path"));
+    if (!json_array_size(json_object_get(a, "remediation")))
+        fprintf(o, "%s\n", ex_report_no_update_text(a));
     json_array_foreach(json_object_get(a, "remediation"), i, s)
     {
         fprintf(o, "%zu. ", i + 1);

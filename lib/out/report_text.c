@@ -67,6 +67,15 @@ const char *ex_report_kind_text(const char *s)
     return lookup(t, EX_ARRAY_LEN(t), s);
 }
 
+const char *ex_report_no_update_text(const json_t *a)
+{
+    const char *verdict = json_string_value(json_object_get(a, "verdict"));
+    const char *version = json_string_value(json_object_get(json_object_get(a, "build"), "version"));
+    if (!version || !verdict || !strcmp(verdict, "unknown"))
+        return _("No update path: the build is not known.");
+    return _("No update needed according to the knowledge base.");
+}
+
 /* --- blocks --- */
 
 static void add(json_t *blocks, const char *type, const char *text)

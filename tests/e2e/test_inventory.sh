@@ -97,6 +97,12 @@ expect_contains "en: support ended" "$en" "ended 2025-10-14"
 expect_contains "en: methods: possibly" "$en" "does not mean &quot;probably&quot;"
 expect_contains "en: methods: probes recorded" "$en" "owa-logon"
 expect_not_contains "en: no script" "$en" "<script"
+# The unreachable server has no build: its update path is unknown, not "no update
+# needed" (a guess that reads as certain; regression).
+vpn_section=$(awk '/<h2>vpn.contoso.example /,/<\/section>/' "$TMP/en.html")
+expect_contains "en: unreachable server: its section is there" "$vpn_section" "Update path"
+expect_contains "en: unreachable server: update path unknown" "$vpn_section" "No update path: the build is not known."
+expect_not_contains "en: unreachable server: not 'no update needed'" "$vpn_section" "No update needed"
 for pat in "src=" "href=\"http" "url(" "@import" "<link" "<iframe" "<object"; do
     expect_not_contains "en: no external resource ($pat)" "$en" "$pat"
 done
@@ -128,6 +134,7 @@ expect_contains "de: deadline = awareness + 72 h" "$de" "$deadline"
 # German from the locale, with only C.UTF-8 on the machine.
 run env LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= "$EXAUDIT" report --db "$DB" --format md
 expect_contains "language from LANG=de_DE.UTF-8" "$OUT" "# Exchange-Sicherheitsbericht"
+expect_contains "de md: no build, no update path (not 'kein Update nötig')" "$OUT" "Kein Update-Pfad: der Build ist nicht bekannt."
 # Support status in the German summary table (Exchange 2016 ended 2025-10-14,
 # README.md). Regression: the Markdown table printed the raw "ended".
 expect_contains "de md: support translated" "$OUT" "| CVE-2021-26855 verwundbar | beendet | kompromittiert |"
