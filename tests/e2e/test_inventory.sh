@@ -221,6 +221,17 @@ expect_contains "with its customer" "$OUT" "Contoso"
 expect_contains "and the Exchange 2019 server (no fix for its CU)" "$OUT" "new.contoso.example"
 expect_eq "and nothing else (2016 and the unreachable host are not hit)" "$(grep -c . <<<"$OUT")" "2"
 
+# --- the default inventory on a fresh account ------------------------------------------
+# No --db and no XDG_DATA_HOME: ~/.local/share/exaudit/inventory.db (XDG Base
+# Directory default), created with every missing directory. Regression: a HOME
+# without ~/.local failed with "cannot create the data directory".
+mkdir -p "$TMP/freshhome"
+run env -u XDG_DATA_HOME HOME="$TMP/freshhome" "$EXAUDIT" hosts add --customer Initech fresh.initech.example
+expect_eq "default inventory on a fresh HOME: exit 0" "$RC" "0"
+check "default inventory created under ~/.local/share/exaudit" test -s "$TMP/freshhome/.local/share/exaudit/inventory.db"
+run env -u XDG_DATA_HOME HOME="$TMP/freshhome" "$EXAUDIT" hosts --customer Initech
+expect_contains "default inventory is found again" "$OUT" "fresh.initech.example"
+
 # --- hosts add / tag / rm -------------------------------------------------------------
 run ex hosts add --customer Initech --tag new spare.initech.example
 expect_eq "hosts add" "$RC" "0"
