@@ -116,6 +116,12 @@ expect_contains "de: GDPR draft" "$de" "Entwurf: Meldung einer Verletzung des Sc
 expect_contains "de: keine Rechtsberatung" "$de" "keine Rechtsberatung"
 expect_contains "de: status translated" "$de" "verwundbar"
 expect_contains "de: methods" "$de" "Anhang: Methoden und Grenzen"
+# German wording: the exposure began no later than the fix's publication
+# ("spätestens seit"; "seit mindestens" was ambiguous), and "mitigation" is
+# "Abhilfe" throughout.
+expect_contains "de: exposure window wording" "$de" "Exponiert spätestens seit"
+expect_not_contains "de: no 'seit mindestens'" "$de" "seit mindestens"
+expect_not_contains "de: no 'Abschwächung'" "$de" "Abschwächung"
 # The verdict's own sentences (CVE basis, update path) are German too, rendered from the
 # record's sentence codes; the English sentences of the record do not leak into it.
 expect_contains "de: CVE basis in German" "$de" "erster korrigierter Build 15.1.2176.9 (CU19 Mar21SU)"
