@@ -277,8 +277,11 @@ static void gdpr_none(json_t *blocks, const json_t *gdpr)
               "report cannot say whether a personal data breach occurred."));
     if (not_hunted > 0)
         addf(blocks, "note",
-             _("%lld server(s) were not hunted: for them it is not known whether a compromise occurred. Vulnerable "
-               "servers should be hunted (exaudit hunt)."),
+             ngettext("%lld server was not hunted: whether it was compromised is not known. Vulnerable servers "
+                      "should be hunted (exaudit hunt).",
+                      "%lld servers were not hunted: whether they were compromised is not known. Vulnerable "
+                      "servers should be hunted (exaudit hunt).",
+                      (unsigned long)not_hunted),
              (long long)not_hunted);
     add(blocks, "p",
         _("The documentation duty of Art. 33(5) applies to every personal data breach, notified or not. "

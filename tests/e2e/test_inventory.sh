@@ -242,6 +242,14 @@ expect_contains "default inventory is found again" "$OUT" "fresh.initech.example
 run ex hosts add --customer Initech --tag new spare.initech.example
 expect_eq "hosts add" "$RC" "0"
 run ex hosts tag spare.initech.example dmz
+# One server that was never hunted: singular, in both languages (regression:
+# "1 Server wurden nicht untersucht"); Fabrikam's three take the plural.
+run ex report --customer Initech --format md --lang de
+expect_contains "de: one server not hunted (singular)" "$OUT" "1 Server wurde nicht untersucht: ob er kompromittiert wurde"
+run ex report --customer Initech --format md --lang en
+expect_contains "en: one server not hunted (singular)" "$OUT" "1 server was not hunted: whether it was compromised"
+run ex report --customer Fabrikam --format md --lang de
+expect_contains "de: three servers not hunted (plural)" "$OUT" "3 Server wurden nicht untersucht: ob sie kompromittiert wurden"
 run ex hosts --tag dmz --json
 expect_contains "hosts tag" "$OUT" '"tags":"dmz,new"'
 run ex hosts rm spare.initech.example
