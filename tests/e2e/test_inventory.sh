@@ -66,6 +66,14 @@ run ex hosts --cve CVE-2021-26855
 expect_contains "which hosts are hit by ProxyLogon: EXCH01" "$OUT" "EXCH01"
 expect_contains "which hosts are hit by ProxyLogon: the 2013 server" "$OUT" "LEGACY"
 expect_not_contains "ProxyLogon: not the SE server" "$OUT" "EXCH02"
+run ex hosts --cve cve-2021-26855
+expect_contains "--cve is case-insensitive (regression: lower case listed 0 hosts)" "$OUT" "EXCH01"
+# Before the knowledge base knows today's CVE, "0 hosts" would read as "nobody
+# is hit": it is an error that says to update the knowledge base (regression).
+run ex hosts --cve CVE-2026-99999
+expect_eq "--cve unknown to the knowledge base: exit 3" "$RC" "3"
+expect_contains "--cve unknown: says to update" "$ERR" "CVE-2026-99999 is not in the knowledge base"
+expect_not_contains "--cve unknown: no '0 hosts'" "$ERR" "0 hosts"
 
 # --- reports --------------------------------------------------------------------
 run ex report --lang en --aware-since 2021-03-05T08:30:00Z -o "$TMP/en.html"
