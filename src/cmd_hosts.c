@@ -147,6 +147,14 @@ static int list(ex_store *s, hosts_opts *o)
         return ex_runtime_error("hosts", "%s", ex_store_errmsg(s));
     if (!o->json)
         fprintf(stderr, "%zu host%s, %zu red\n", c.count, c.count == 1 ? "" : "s", c.red);
+    /* After `kb update`, verdicts stay those of the old knowledge base until rescored. */
+    const ex_kb *kb = ex_cli_kb(NULL);
+    long stale = ex_fleet_stale(s, kb->version);
+    if (stale > 0)
+        fprintf(stderr,
+                "exaudit hosts: warning: %ld host%s assessed with a knowledge base older than %s: run 'exaudit "
+                "rescore'\n",
+                stale, stale == 1 ? " was" : "s were", kb->version);
     return c.red ? EXIT_FOUND : EXIT_NOTHING_FOUND;
 }
 

@@ -227,6 +227,10 @@ printf 'CVE-2026-99999\t\tSep26SU\tSE\tRTM\t15.2.2562.50\tsu\t\tconfirmed\ttest 
 "$BUILD_DIR/kbgen" --bundle "$TMP/kb2" >"$TMP/kb2.bundle" 2>"$TMP/kbgen.err"
 run "$EXAUDIT" kb update "$TMP/kb2.bundle"
 expect_eq "kb update with the new bundle" "$RC" "0"
+# Until rescored, the stored verdicts are those of the old knowledge base: the
+# fleet view says so (regression: "hosts --cve" for the new CVE silently gave 0).
+run ex hosts --cve CVE-2026-99999
+expect_contains "before rescore: hosts warns that verdicts are stale" "$ERR" "assessed with a knowledge base older than 2026.09.08: run 'exaudit rescore'"
 run ex rescore
 expect_contains "rescore after kb update reports the change" "$ERR" "against knowledge base 2026.09.08"
 run ex hosts --cve CVE-2026-99999
@@ -234,6 +238,7 @@ expect_contains "today's CVE hits the SE RTM server of Contoso" "$OUT" "EXCH02"
 expect_contains "with its customer" "$OUT" "Contoso"
 expect_contains "and the Exchange 2019 server (no fix for its CU)" "$OUT" "new.contoso.example"
 expect_eq "and nothing else (2016 and the unreachable host are not hit)" "$(grep -c . <<<"$OUT")" "2"
+expect_not_contains "after rescore: no stale warning" "$ERR" "older than"
 
 # --- the default inventory on a fresh account ------------------------------------------
 # No --db and no XDG_DATA_HOME: ~/.local/share/exaudit/inventory.db (XDG Base
