@@ -226,7 +226,18 @@ static void gdpr_draft(json_t *blocks, const json_t *gdpr)
         _("Information that is not yet available may be provided in phases without undue further delay "
           "(Art. 33(4))."));
     add(blocks, "h3", _("(a) Nature of the breach"));
-    add(blocks, "p", _("Microsoft Exchange servers show signs of attack and compromise:"));
+    /* Attempts against a vulnerable server are reportable, but are not a compromise: say only what is known. */
+    bool compromise = false;
+    const json_t *inc;
+    size_t k;
+    json_array_foreach(json_object_get(gdpr, "incidents"), k, inc)
+    {
+        if (!strcmp(jstr(inc, "reason") ? jstr(inc, "reason") : "", "compromise"))
+            compromise = true;
+    }
+    add(blocks, "p",
+        compromise ? _("Microsoft Exchange servers show signs of attack and compromise:")
+                   : _("Microsoft Exchange servers show signs of attack; a compromise cannot be excluded:"));
     gdpr_incidents(blocks, gdpr);
     add(blocks, "p",
         _("An Exchange server holds mailboxes: e-mails with attachments, contacts and calendars of the staff and "

@@ -299,3 +299,28 @@ run "$EXAUDIT" record scan --db "$DB2" --resume "$TMP/a2.jsonl"
 expect_contains "resume continues the run" "$OUT" "run 1: $((total - 4)) hosts recorded, 4 already recorded"
 expect_eq "after resume: every host once" "$(sqlite3 "$DB2" "SELECT count(*), count(DISTINCT host_id) FROM results")" "$total|$total"
 expect_eq "after resume: one run, done" "$(sqlite3 "$DB2" "SELECT count(*), max(status) FROM runs")" "1|done"
+
+# --- GDPR draft for attempts against a vulnerable server ---------------------------------
+# A ProxyLogon request (the HELSECERT line of logs-and-builds.md §3.1) against the
+# Exchange 2013 CU23 server below Mar21SU 15.0.1497.12 (KB5000871; shared/reference/
+# exchange-cve-fixes.tsv): it was exploitable while attacked, so a draft is due; but
+# nothing shows a compromise, and the draft must not say there was one (regression: "signs of attack and compromise").
+DB3="$TMP/attempt.db"
+"$EXAUDIT" hosts import --db "$DB3" "$FIX/hosts.csv" >/dev/null
+"$EXAUDIT" record scan --db "$DB3" "$TMP/a.jsonl" >/dev/null
+python3 - "$FIX/hunt-proxylogon.json" >"$TMP/attempt.json" <<'PY'
+import json, sys
+src = json.load(open(sys.argv[1]))
+f = next(f for f in src["findings"] if f["kind"] == "exploitation-attempt")
+f["subject"] = "legacy.fabrikam.example"
+print(json.dumps({"host": "legacy.fabrikam.example", "findings": [f]}))
+PY
+run "$EXAUDIT" record hunt --db "$DB3" "$TMP/attempt.json"
+expect_eq "record an attempt on the vulnerable 2013 server" "$RC" "0"
+run "$EXAUDIT" report --db "$DB3" --customer Fabrikam --format md --lang en
+expect_contains "attempt on a vulnerable server: a draft" "$OUT" "Draft: notification of a personal data breach"
+expect_contains "attempt: the reason" "$OUT" "exploitation attempts against a CVE the server was vulnerable to"
+expect_contains "attempt: no compromise is claimed" "$OUT" "show signs of attack; a compromise cannot be excluded:"
+expect_not_contains "attempt: not 'attack and compromise'" "$OUT" "signs of attack and compromise"
+run "$EXAUDIT" report --db "$DB3" --customer Fabrikam --format md --lang de
+expect_contains "attempt (de): no compromise is claimed" "$OUT" "Anzeichen eines Angriffs; eine Kompromittierung ist nicht auszuschließen:"
