@@ -324,3 +324,30 @@ expect_contains "attempt: no compromise is claimed" "$OUT" "show signs of attack
 expect_not_contains "attempt: not 'attack and compromise'" "$OUT" "signs of attack and compromise"
 run "$EXAUDIT" report --db "$DB3" --customer Fabrikam --format md --lang de
 expect_contains "attempt (de): no compromise is claimed" "$OUT" "Anzeichen eines Angriffs; eine Kompromittierung ist nicht auszuschließen:"
+
+# --- record: input that is not what it claims ---------------------------------------------
+# A hunt document that does not parse, or a hunt stream with a broken line, must
+# not become a recorded hunt (regression: garbage was recorded as a hunt with 0
+# findings, i.e. "nothing found", and a broken stream as a truncated hunt).
+DB4="$TMP/garbage.db"
+printf 'garbage{\n' >"$TMP/garbage.json"
+run "$EXAUDIT" record hunt --db "$DB4" --host exch01.contoso.example "$TMP/garbage.json"
+expect_eq "record hunt of garbage: exit 3" "$RC" "3"
+expect_contains "record hunt of garbage: says so" "$ERR" "not the JSON output of exaudit hunt; nothing recorded"
+expect_eq "record hunt of garbage: no hunt stored" "$(sqlite3 "$DB4" "SELECT count(*) FROM hunts")" "0"
+python3 - "$FIX/hunt-proxylogon.json" >"$TMP/broken-stream.jsonl" <<'PY'
+import json, sys
+fs = json.load(open(sys.argv[1]))["findings"]
+print(json.dumps(fs[0])); print('{"severity": "critical", "kind": "BROKEN-LINE'); [print(json.dumps(f)) for f in fs[1:]]
+PY
+run "$EXAUDIT" record hunt --db "$DB4" --host exch01.contoso.example "$TMP/broken-stream.jsonl"
+expect_eq "record hunt of a broken stream: exit 3" "$RC" "3"
+expect_eq "record hunt of a broken stream: no hunt stored" "$(sqlite3 "$DB4" "SELECT count(*) FROM hunts")" "0"
+grep -v 'BROKEN-LINE' "$TMP/broken-stream.jsonl" >"$TMP/stream.jsonl"
+run "$EXAUDIT" record hunt --db "$DB4" --host exch01.contoso.example "$TMP/stream.jsonl"
+expect_contains "record hunt of the intact stream: all four findings" "$OUT" "recorded, 4 findings"
+{ head -n 2 "$TMP/a.jsonl"; echo 'not json'; } >"$TMP/scan-broken.jsonl"
+run "$EXAUDIT" record scan --db "$DB4" "$TMP/scan-broken.jsonl"
+expect_eq "record scan with an unreadable line: exit 3" "$RC" "3"
+expect_contains "record scan: the readable hosts are kept" "$OUT" "2 hosts recorded"
+expect_contains "record scan: the unreadable line is reported" "$ERR" "1 unreadable line skipped"
