@@ -153,6 +153,12 @@ expect_contains "de md: no build, no update path (not 'kein Update nötig')" "$O
 # README.md). Regression: the Markdown table printed the raw "ended".
 expect_contains "de md: support translated" "$OUT" "| CVE-2021-26855 verwundbar | beendet | kompromittiert |"
 expect_not_contains "de md: no raw support key" "$OUT" "| ended |"
+# LANGUAGE is a priority list (GNU gettext manual, "The LANGUAGE variable"): the
+# first language with a catalogue wins. Regression: "fr:de" gave English.
+run env LANGUAGE=fr:de LANG=C LC_ALL= "$EXAUDIT" report --db "$DB" --format md
+expect_contains "LANGUAGE=fr:de gives German" "$OUT" "# Exchange-Sicherheitsbericht"
+run env LANGUAGE=en:de LANG=de_DE.UTF-8 LC_ALL= "$EXAUDIT" report --db "$DB" --format md
+expect_contains "LANGUAGE=en:de gives English" "$OUT" "# Exchange security report"
 run env LANG=C LC_ALL= LANGUAGE= "$EXAUDIT" report --db "$DB" --format md --customer Fabrikam
 expect_contains "C locale gives English" "$OUT" "# Exchange security report"
 expect_contains "customer filter, md: no draft for Fabrikam (not hunted)" "$OUT" "GDPR Art. 33: no notification draft"
