@@ -180,7 +180,10 @@ static void title_page(FILE *o, ex_report *r)
     kv_row(o, _("Hunt runs"), jstr(scope, "hunts"));
     kv_row(o, _("Tool"), jstr(h, "tool"));
     char kbt[160];
-    snprintf(kbt, sizeof kbt, "%s (%s), %s", jstr(kb, "version"), jstr(kb, "date"), jstr(kb, "origin"));
+    /* The origin is "built-in" or the bundle's local path, which means nothing to the customer. */
+    const char *origin = jstr(kb, "origin");
+    snprintf(kbt, sizeof kbt, "%s (%s), %s", jstr(kb, "version"), jstr(kb, "date"),
+             origin && !strcmp(origin, "built-in") ? _("built in") : _("installed update"));
     kv_row(o, _("Knowledge base"), kbt);
     fprintf(o, "</table><p class=\"small\">%s</p></section>\n",
             _("Prepared with exaudit from the scans and hunts recorded in its inventory."));

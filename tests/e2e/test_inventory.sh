@@ -119,6 +119,7 @@ run ex report --lang de -o "$TMP/de.html"
 de=$(cat "$TMP/de.html")
 expect_contains "de: title" "$de" "Exchange-Sicherheitsbericht"
 expect_contains "de: html lang" "$de" '<html lang="de">'
+expect_contains "de: knowledge-base origin in German (regression: 'built-in')" "$de" "), eingebaut</td>"
 expect_contains "de: summary" "$de" "Zusammenfassung für die Leitung"
 expect_contains "de: GDPR draft" "$de" "Entwurf: Meldung einer Verletzung des Schutzes personenbezogener Daten (DSGVO Art. 33)"
 expect_contains "de: keine Rechtsberatung" "$de" "keine Rechtsberatung"
@@ -245,6 +246,9 @@ expect_contains "with its customer" "$OUT" "Contoso"
 expect_contains "and the Exchange 2019 server (no fix for its CU)" "$OUT" "new.contoso.example"
 expect_eq "and nothing else (2016 and the unreachable host are not hit)" "$(grep -c . <<<"$OUT")" "2"
 expect_not_contains "after rescore: no stale warning" "$ERR" "older than"
+run ex report --lang en
+expect_contains "report after kb update: the installed knowledge base" "$OUT" "2026.09.08 (2026-09-08), installed update</td>"
+expect_not_contains "report: no local bundle path in the customer's document" "$OUT" "$XDG_DATA_HOME"
 
 # --- the default inventory on a fresh account ------------------------------------------
 # No --db and no XDG_DATA_HOME: ~/.local/share/exaudit/inventory.db (XDG Base
