@@ -55,6 +55,8 @@ typedef struct ex_run_info {
 /* The n newest runs of kind (NULL: any), newest first; returns how many. */
 int ex_runs_latest(ex_store *s, const char *kind, ex_run_info *out, int n);
 int ex_run_get(ex_store *s, int64_t id, ex_run_info *out); /* 0, or -1 when unknown */
+/* How many host results a run holds; -1 on a database error. */
+long ex_run_results(ex_store *s, int64_t id);
 
 /* --- diff --- */
 

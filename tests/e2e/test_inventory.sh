@@ -221,6 +221,15 @@ run ex diff 1 2
 expect_eq "diff: a hunt run is refused" "$RC" "3"
 expect_contains "diff: says why" "$ERR" "run 2 is a hunt run"
 expect_not_contains "diff: no bogus 'gone' for a hunt run" "$OUT" "gone"
+# A scan run that holds no host (here: a recorded file with nothing readable)
+# is skipped by the default diff: compared, every host would read "gone".
+printf 'not json\n' >"$TMP/nothing.jsonl"
+run ex record scan "$TMP/nothing.jsonl"
+expect_eq "an empty recorded scan: run 5, exit 3" "$OUT/$RC" "run 5: 0 hosts recorded/3"
+run ex diff
+expect_contains "diff default skips the empty run" "$OUT" "changes from run 1 to run 4"
+expect_contains "diff says which run it skipped" "$ERR" "skipping scan run 5 (done, 0 hosts)"
+expect_not_contains "diff default: no bogus 'gone' from the empty run" "$OUT" "gone              exch02"
 
 # --- kb update + rescore: which customers are hit by today's CVE? -----------------
 # A synthetic "today's CVE" (CVE-2026-99999), fixed only in a new SE security
