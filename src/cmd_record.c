@@ -238,7 +238,8 @@ static int record_hunt(ex_store *s, const char *path, const char *host)
     if (run > 0)
         ex_store_end_run(s, run, rc == 0 ? "done" : "interrupted");
     if (rc == 0)
-        printf("run %lld: hunt of %s recorded, %zu findings\n", (long long)run, name, findings.count);
+        printf("run %lld: hunt of %s recorded, %zu finding%s\n", (long long)run, name, findings.count,
+               findings.count == 1 ? "" : "s");
     ex_findings_free(&findings);
     json_decref(doc);
     return rc == 0 ? EXIT_NOTHING_FOUND : ex_runtime_error("record", "%s", ex_store_errmsg(s));

@@ -336,6 +336,7 @@ print(json.dumps({"host": "legacy.fabrikam.example", "findings": [f]}))
 PY
 run "$EXAUDIT" record hunt --db "$DB3" "$TMP/attempt.json"
 expect_eq "record an attempt on the vulnerable 2013 server" "$RC" "0"
+expect_eq "record: one finding is singular" "$OUT" "run 2: hunt of legacy.fabrikam.example recorded, 1 finding"
 run "$EXAUDIT" report --db "$DB3" --customer Fabrikam --format md --lang en
 expect_contains "attempt on a vulnerable server: a draft" "$OUT" "Draft: notification of a personal data breach"
 expect_contains "attempt: the reason" "$OUT" "exploitation attempts against a CVE the server was vulnerable to"
