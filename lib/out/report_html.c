@@ -486,7 +486,7 @@ static void finding_rows(FILE *o, const json_t *list)
     {
         const json_t *ev = json_object_get(f, "evidence"), *rule = json_object_get(f, "rule");
         fputs("<tr><td>", o);
-        E(jstr(f, "severity"));
+        E(ex_report_severity_text(jstr(f, "severity")));
         fputs("<br><span class=\"small\">", o);
         E(ex_report_kind_text(jstr(f, "kind")));
         fputs("</span></td><td class=\"mono\">", o);

@@ -150,7 +150,7 @@ static void md_findings(FILE *o, const json_t *hu)
     {
         const json_t *ev = json_object_get(f, "evidence");
         fputs("- ", o);
-        E(jstr(f, "severity"));
+        E(ex_report_severity_text(jstr(f, "severity")));
         fputs(" ", o);
         E(jstr(f, "time") ? jstr(f, "time") : "-");
         fputs(": ", o);

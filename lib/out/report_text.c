@@ -55,6 +55,13 @@ const char *ex_report_hunt_text(const char *s)
     return s ? lookup(t, EX_ARRAY_LEN(t), s) : _("no hunt");
 }
 
+const char *ex_report_severity_text(const char *s)
+{
+    static const text_pair t[] = {
+        {"critical", N_("critical")}, {"high", N_("high")}, {"medium", N_("medium")}, {"info", N_("info")}};
+    return lookup(t, EX_ARRAY_LEN(t), s);
+}
+
 const char *ex_report_kind_text(const char *s)
 {
     static const text_pair t[] = {{"exposure", N_("exposure")},

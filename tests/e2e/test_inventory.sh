@@ -119,6 +119,7 @@ run ex report --lang de -o "$TMP/de.html"
 de=$(cat "$TMP/de.html")
 expect_contains "de: title" "$de" "Exchange-Sicherheitsbericht"
 expect_contains "de: html lang" "$de" '<html lang="de">'
+expect_contains "de: severity translated in the findings table" "$de" "<tr><td>kritisch<br>"
 expect_contains "de: knowledge-base origin in German (regression: 'built-in')" "$de" "), eingebaut</td>"
 expect_contains "de: summary" "$de" "Zusammenfassung für die Leitung"
 expect_contains "de: GDPR draft" "$de" "Entwurf: Meldung einer Verletzung des Schutzes personenbezogener Daten (DSGVO Art. 33)"
@@ -154,6 +155,7 @@ expect_contains "de md: no build, no update path (not 'kein Update nötig')" "$O
 # README.md). Regression: the Markdown table printed the raw "ended".
 expect_contains "de md: support translated" "$OUT" "| CVE-2021-26855 verwundbar | beendet | kompromittiert |"
 expect_not_contains "de md: no raw support key" "$OUT" "| ended |"
+expect_contains "de md: severity translated (regression: 'critical')" "$OUT" "- kritisch 2021-03-03T06:49:53Z: Set-OabVirtualDirectory"
 # LANGUAGE is a priority list (GNU gettext manual, "The LANGUAGE variable"): the
 # first language with a catalogue wins. Regression: "fr:de" gave English.
 run env LANGUAGE=fr:de LANG=C LC_ALL= "$EXAUDIT" report --db "$DB" --format md
