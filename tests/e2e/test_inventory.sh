@@ -120,6 +120,8 @@ de=$(cat "$TMP/de.html")
 expect_contains "de: title" "$de" "Exchange-Sicherheitsbericht"
 expect_contains "de: html lang" "$de" '<html lang="de">'
 expect_contains "de: severity translated in the findings table" "$de" "<tr><td>kritisch<br>"
+expect_contains "de: 'Bewertung' for verdict" "$de" "<th>Bewertung</th>"
+expect_not_contains "de: not the court's 'Urteil'" "$de" "Urteil"
 expect_contains "de: knowledge-base origin in German (regression: 'built-in')" "$de" "), eingebaut</td>"
 expect_contains "de: summary" "$de" "Zusammenfassung für die Leitung"
 expect_contains "de: GDPR draft" "$de" "Entwurf: Meldung einer Verletzung des Schutzes personenbezogener Daten (DSGVO Art. 33)"
