@@ -30,7 +30,8 @@ static void usage(FILE *out)
                  "              knowledge base does not know is an error: kb update, rescore)\n"
                  "  --json      one JSON object per host\n"
                  "import: a CSV file with a header row naming 'target' and optionally 'customer',\n"
-                 "  'name' and 'tags' (separated by ';' or spaces); all rows or none.\n"
+                 "  'name' and 'tags' (separated by ';' or spaces); all rows or none. Fields are\n"
+                 "  separated by ',', or by ';' when the header row has no ',' (Excel in German).\n"
                  "Exit status: 1 when a listed host is red, else 0; 2 usage, 3 runtime error.\n");
 }
 

@@ -28,6 +28,15 @@ scan_records() { # fleet file -> host records (JSON Lines)
 # --- the fleet ----------------------------------------------------------------
 run ex hosts import "$FIX/hosts.csv"
 expect_eq "hosts import: 7 hosts" "$OUT" "7 hosts imported"
+# Excel in a German locale writes ';'-separated CSV (with a BOM and CRLF): accepted,
+# with the separator taken from the header row (regression: "no 'target' column").
+DBS="$TMP/semicolon.db"
+printf '\xef\xbb\xbftarget;customer;name;tags\r\nmail.mueller.example;"M\xc3\xbcller GmbH; Co. KG";MAIL01;"prod;dag1"\r\n' >"$TMP/excel-de.csv"
+run "$EXAUDIT" hosts import --db "$DBS" "$TMP/excel-de.csv"
+expect_eq "hosts import of a ';'-separated file" "$OUT" "1 hosts imported"
+run "$EXAUDIT" hosts --db "$DBS" --json
+expect_contains "';' CSV: quoted customer with a ';' inside" "$OUT" '"customer":"Müller GmbH; Co. KG"'
+expect_contains "';' CSV: quoted tags" "$OUT" '"tags":"dag1,prod"'
 scan_records "$FIX/fleet-a.txt" >"$TMP/a.jsonl"
 run ex record scan "$TMP/a.jsonl"
 expect_eq "record scan A" "$OUT" "run 1: 7 hosts recorded"
