@@ -286,8 +286,11 @@ static void gdpr_none(json_t *blocks, const json_t *gdpr)
     add(blocks, "h2", _("GDPR Art. 33: no notification draft"));
     if (hunted > 0)
         addf(blocks, "p",
-             _("No draft is given: the compromise hunts recorded for %lld server(s) found no compromise, and no "
-               "server was exploitable while exploitation attempts against it were seen."),
+             ngettext("No draft is given: the compromise hunt recorded for %lld server found no compromise, and "
+                      "the server was not exploitable while exploitation attempts against it were seen.",
+                      "No draft is given: the compromise hunts recorded for %lld servers found no compromise, and no "
+                      "server was exploitable while exploitation attempts against it were seen.",
+                      (unsigned long)hunted),
              (long long)hunted);
     else
         add(blocks, "p",

@@ -384,3 +384,16 @@ run "$EXAUDIT" record scan --db "$DB4" "$TMP/scan-broken.jsonl"
 expect_eq "record scan with an unreadable line: exit 3" "$RC" "3"
 expect_contains "record scan: the readable hosts are kept" "$OUT" "2 hosts recorded"
 expect_contains "record scan: the unreadable line is reported" "$ERR" "1 unreadable line skipped"
+
+# --- no draft after one clean hunt: the reason, in the singular ---------------------------
+DB5="$TMP/clean.db"
+"$EXAUDIT" hosts import --db "$DB5" "$FIX/hosts.csv" >/dev/null
+"$EXAUDIT" record scan --db "$DB5" "$TMP/a.jsonl" >/dev/null
+printf '{"host": "mail.fabrikam.example", "findings": []}\n' >"$TMP/clean-hunt.json"
+run "$EXAUDIT" record hunt --db "$DB5" "$TMP/clean-hunt.json"
+expect_eq "record a clean hunt" "$OUT" "run 2: hunt of mail.fabrikam.example recorded, 0 findings"
+run "$EXAUDIT" report --db "$DB5" --customer Fabrikam --format md --lang en
+expect_contains "one clean hunt: no draft, singular reason" "$OUT" "the compromise hunt recorded for 1 server found no compromise"
+expect_contains "two servers not hunted: plural" "$OUT" "2 servers were not hunted"
+run "$EXAUDIT" report --db "$DB5" --customer Fabrikam --format md --lang de
+expect_contains "one clean hunt (de): singular" "$OUT" "der für 1 Server erfasste Kompromittierungs-Hunt fand keine Kompromittierung"
