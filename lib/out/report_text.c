@@ -437,6 +437,8 @@ json_t *ex_report_exposure_blocks(const json_t *host)
               "not known."));
         return blocks;
     }
+    if (json_object_size(json_object_get(hunt, "coverage")) == 0)
+        add(blocks, "warn", _("The hunt read no dated log entry: that it found nothing says nothing about attacks."));
     if (jstr(e, "logs_from"))
         addf(blocks, "p", _("The logs reach back to %s."), jstr(e, "logs_from"));
     json_int_t gap = json_integer_value(json_object_get(e, "uncovered_days"));

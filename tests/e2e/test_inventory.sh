@@ -107,6 +107,7 @@ expect_contains "en: web shell path" "$en" "FrontEnd/HttpProxy/owa/auth/RedirSui
 expect_contains "en: web shell hash" "$en" "5e4d3c2b1a0f9e8d7c6b5a49382716059f8e7d6c5b4a39281706f5e4d3c2b1a0"
 expect_contains "en: rule" "$en" "APT_WEBSHELL_HAFNIUM_Chopper_WebShell"
 expect_contains "en: log coverage" "$en" "Logging/HttpProxy/Ecp"
+expect_not_contains "en: hunts with log coverage are not flagged as blind" "$en" "The hunt read no dated log entry"
 expect_contains "en: patch time from the timeline closes the window" "$en" "The evidence shows the fix installed at 2021-03-10T21:14:00Z"
 expect_contains "en: certificate" "$en" "CN=exch01.contoso.example"
 expect_contains "en: NTLM names" "$en" "exch01.corp.contoso.example"
@@ -395,5 +396,8 @@ expect_eq "record a clean hunt" "$OUT" "run 2: hunt of mail.fabrikam.example rec
 run "$EXAUDIT" report --db "$DB5" --customer Fabrikam --format md --lang en
 expect_contains "one clean hunt: no draft, singular reason" "$OUT" "the compromise hunt recorded for 1 server found no compromise"
 expect_contains "two servers not hunted: plural" "$OUT" "2 servers were not hunted"
+# That hunt carried no log coverage: its "nothing found" must not read as evidence
+# (regression: the server's section said nothing about it).
+expect_contains "a hunt without log coverage is flagged" "$OUT" "The hunt read no dated log entry: that it found nothing says nothing about attacks."
 run "$EXAUDIT" report --db "$DB5" --customer Fabrikam --format md --lang de
 expect_contains "one clean hunt (de): singular" "$OUT" "der für 1 Server erfasste Kompromittierungs-Hunt fand keine Kompromittierung"
