@@ -138,17 +138,20 @@ int ex_store_default_path(char *out, size_t n)
     char dir[4096];
     if (ex_kb_data_dir(NULL, dir, sizeof dir) != 0)
         return -1;
-    /* ex_kb_data_dir names $XDG_DATA_HOME/exaudit; create it and its parent. */
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", dir);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir(parent, 0700) != 0 && errno != EEXIST)
+    /* ex_kb_data_dir names $XDG_DATA_HOME/exaudit or ~/.local/share/exaudit;
+     * create every missing level: a fresh account has no ~/.local at all. */
+    for (char *p = dir + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        int rc = mkdir(dir, 0700);
+        *p = c;
+        if (rc != 0 && errno != EEXIST)
             return -1;
+        if (!c)
+            break;
     }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
     int k = snprintf(out, n, "%s/%s", dir, EX_STORE_FILE);
     return k > 0 && (size_t)k < n ? 0 : -1;
 }
