@@ -109,6 +109,14 @@ PY
 }
 resign "$bundle" 2099.01.01 >"$TMP/newer.bundle"
 resign "$bundle" 2001.01.01 >"$TMP/older.bundle"
+# A --data DIR without a bundle (a typo, an unmounted share) is said, not silently replaced by the built-in data.
+run "$EXAUDIT" build --data "$TMP/no-such-dir" 15.1.2176.9
+expect_contains "--data without a bundle: warned" "$ERR" "no knowledge-base bundle in $TMP/no-such-dir"
+mkdir -p "$TMP/old-data" && cp "$TMP/older.bundle" "$TMP/old-data/kb.bundle"
+run "$EXAUDIT" build --data "$TMP/old-data" 15.1.2176.9
+expect_contains "--data with a bundle older than the built-in one: warned" "$ERR" "(2001.01.01) is older than the built-in"
+run env XDG_DATA_HOME="$TMP/empty-xdg" "$EXAUDIT" build 15.1.2176.9
+expect_eq "no --data and no bundle installed: no warning" "$ERR" ""
 run "$EXAUDIT" kb --data "$data" update "$TMP/older.bundle"
 expect_eq "older bundle refused (exit 3)" "$RC" 3
 expect_contains "older bundle: says why" "$ERR" "older"
