@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -217,6 +218,12 @@ ex_store *ex_store_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* The inventory says which customer runs which vulnerable server: a new file is the owner's alone (SQLite
+     * gives its -wal and -shm files the database file's mode). An existing file keeps the mode it was given. */
+    bool named = *path && strcmp(path, ":memory:") && strncmp(path, "file:", 5);
+    int fd = named ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
+    if (fd >= 0)
+        close(fd);
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK || pragma_setup(s) != 0 || store_migrate(s) != 0) {
         snprintf(err, errlen, "%s: %s", path, s->err[0] ? s->err : sqlite3_errmsg(s->db));

@@ -401,3 +401,10 @@ expect_contains "two servers not hunted: plural" "$OUT" "2 servers were not hunt
 expect_contains "a hunt without log coverage is flagged" "$OUT" "The hunt read no dated log entry: that it found nothing says nothing about attacks."
 run "$EXAUDIT" report --db "$DB5" --customer Fabrikam --format md --lang de
 expect_contains "one clean hunt (de): singular" "$OUT" "der für 1 Server erfasste Kompromittierungs-Hunt fand keine Kompromittierung"
+
+# --- a new inventory file is the owner's alone (it maps customers to vulnerable servers) ---
+(umask 022 && "$EXAUDIT" hosts add --db "$TMP/private.db" --customer Initech private.initech.example >/dev/null)
+expect_eq "a new inventory is created mode 600 whatever the umask" "$(stat -c %a "$TMP/private.db")" "600"
+touch "$TMP/shared.db" && chmod 640 "$TMP/shared.db"
+"$EXAUDIT" hosts add --db "$TMP/shared.db" --customer Initech shared.initech.example >/dev/null
+expect_eq "an existing inventory keeps the mode it was given" "$(stat -c %a "$TMP/shared.db")" "640"
