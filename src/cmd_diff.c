@@ -105,7 +105,7 @@ int cmd_diff(int argc, char **argv)
     }
     if (argc - optind != 0 && argc - optind != 2)
         return ex_usage_error("diff", "give two run ids, or none");
-    ex_store *s = ex_cli_store("diff", db);
+    ex_store *s = ex_cli_store_existing("diff", db);
     if (!s)
         return EXIT_RUNTIME;
     int64_t a = 0, b = 0;

@@ -118,7 +118,7 @@ int cmd_report(int argc, char **argv)
     if (aware < 0)
         return ex_usage_error("report", "--aware-since: YYYY-MM-DDTHH:MM:SSZ (UTC)");
     const ex_kb *kb = ex_cli_kb(a.data);
-    ex_store *s = ex_cli_store("report", a.db);
+    ex_store *s = ex_cli_store_existing("report", a.db);
     if (!s)
         return EXIT_RUNTIME;
     ex_report_opts o = {.customer = a.customer,

@@ -408,3 +408,11 @@ expect_eq "a new inventory is created mode 600 whatever the umask" "$(stat -c %a
 touch "$TMP/shared.db" && chmod 640 "$TMP/shared.db"
 "$EXAUDIT" hosts add --db "$TMP/shared.db" --customer Initech shared.initech.example >/dev/null
 expect_eq "an existing inventory keeps the mode it was given" "$(stat -c %a "$TMP/shared.db")" "640"
+
+# --- diff, report and rescore never create an inventory (a mistyped --db must not report on an empty fleet) ---
+for cmd in diff report rescore; do
+    run "$EXAUDIT" $cmd --db "$TMP/typo-$cmd.db"
+    expect_eq "$cmd on a missing inventory: exit 3" "$RC" "3"
+    expect_contains "$cmd on a missing inventory: says so" "$ERR" "no inventory at $TMP/typo-$cmd.db"
+    check "$cmd on a missing inventory: creates nothing" test ! -e "$TMP/typo-$cmd.db"
+done
