@@ -166,9 +166,13 @@ const ex_kb *ex_kb_open(const char *data_dir, char *warn, size_t warnlen)
         return ex_kb_builtin();
     snprintf(path, sizeof path, "%s/%s", dir, EX_KB_BUNDLE_NAME);
     char *text = ex_read_file(path, EX_KB_BUNDLE_MAX, &len, err, sizeof err);
+    bool asked = data_dir && *data_dir; /* --data DIR: a typo must not pass for "the data in DIR" */
     if (!text) {
-        if (errno != ENOENT && warn)
+        if (warn && errno != ENOENT)
             snprintf(warn, warnlen, "ignoring knowledge-base bundle %s: %s", path, err);
+        else if (warn && asked)
+            snprintf(warn, warnlen, "no knowledge-base bundle in %s; using the built-in knowledge base %s", dir,
+                     ex_kb_builtin()->version);
         return ex_kb_builtin();
     }
     ex_kb *kb = ex_kb_load_bundle(text, len, path, err, sizeof err);
@@ -179,6 +183,10 @@ const ex_kb *ex_kb_open(const char *data_dir, char *warn, size_t warnlen)
         return ex_kb_builtin();
     }
     if (ex_kb_version_cmp(kb->version, ex_kb_builtin()->version) < 0) {
+        if (warn && asked)
+            snprintf(warn, warnlen,
+                     "knowledge-base bundle %s (%s) is older than the built-in %s; using the built-in one", path,
+                     kb->version, ex_kb_builtin()->version);
         ex_kb_free(kb); /* the binary is newer than the installed bundle */
         return ex_kb_builtin();
     }

@@ -107,7 +107,8 @@ const ex_kb *ex_kb_builtin(void);
 /* The knowledge base to use: a bundle installed in data_dir (or, when data_dir
  * is NULL, in $XDG_DATA_HOME/exaudit or ~/.local/share/exaudit) if it is
  * valid and not older than the built-in one; otherwise the built-in tables.
- * A broken installed bundle is reported through warn (may be NULL) and ignored.
+ * A broken installed bundle is reported through warn (may be NULL) and ignored;
+ * so is a data_dir given explicitly that holds no bundle, or an older one.
  * The result lives until the process ends. */
 const ex_kb *ex_kb_open(const char *data_dir, char *warn, size_t warnlen);
 

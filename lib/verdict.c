@@ -44,20 +44,22 @@ static bool same_line(const ex_version *a, const ex_version *b)
     return a->major == b->major && a->minor == b->minor;
 }
 
-static void describe_build(const ex_kb *kb, ex_assessment *a, size_t cu_rows)
+static void describe_build(const ex_kb *kb, ex_assessment *a, size_t cu_rows, bool newer_in_cu_only)
 {
     char vs[EX_VERSION_STRLEN], rs[EX_VERSION_STRLEN];
     ex_version_format(&a->version, vs, sizeof vs);
     if (a->newer_than_kb)
         snprintf(a->build_note, sizeof a->build_note,
-                 "%s is newer than every build in the knowledge base (data %s): its updates and their CVEs are "
+                 "%s is newer than every build %sin the knowledge base (data %s): its updates and their CVEs are "
                  "unknown to this version of the data; run 'exaudit kb update'",
-                 vs, kb->date);
+                 vs, newer_in_cu_only ? "of its CU " : "", kb->date);
     else if (a->precision == EX_PRECISION_APPROX && a->row) {
+        /* Below every known build of its CU, the row that names it is the CU's first: not "lower". */
+        bool below_cu = ex_version_cmp(&a->row->version, &a->version) > 0;
         ex_version_format(&a->row->version, rs, sizeof rs);
-        snprintf(a->build_note, sizeof a->build_note,
-                 "%s is not in Microsoft's build tables; nearest lower known build is %s (%s%s%s)", vs, rs, a->row->cu,
-                 a->row->update[0] ? " " : "", a->row->update);
+        snprintf(a->build_note, sizeof a->build_note, "%s is not in Microsoft's build tables; %s %s (%s%s%s)", vs,
+                 below_cu ? "it is below the lowest known build of its CU," : "nearest lower known build is", rs,
+                 a->row->cu, a->row->update[0] ? " " : "", a->row->update);
     } else if (a->precision == EX_PRECISION_APPROX || (a->precision == EX_PRECISION_CU && !cu_rows))
         snprintf(a->build_note, sizeof a->build_note, "%s is not a build of any known CU", vs);
     else if (a->precision == EX_PRECISION_CU)
@@ -82,7 +84,13 @@ static void identify_build(const ex_kb *kb, ex_assessment *a)
     a->newest_in_cu = n ? &cu[n - 1] : NULL;
     a->newer_than_kb = top && (ex_version_has_revision(v) ? ex_version_cmp(v, &top->version) > 0
                                                           : ex_version_cmp_cu(v, &top->version) > 0);
-    describe_build(kb, a, n);
+    /* Several CUs get each update (2019 CU14 and CU15): a revision above the newest known
+     * update of a CU that got the product's newest one is a later update than the data. */
+    bool newer_in_cu_only = !a->newer_than_kb && top && a->newest_in_cu && ex_version_has_revision(v) &&
+                            a->newest_in_cu->update[0] && strcmp(a->newest_in_cu->update, top->update) == 0 &&
+                            ex_version_cmp(v, &a->newest_in_cu->version) > 0;
+    a->newer_than_kb |= newer_in_cu_only;
+    describe_build(kb, a, n, newer_in_cu_only);
 }
 
 static void assess_support(const ex_kb *kb, int64_t today, ex_assessment *a)
@@ -364,7 +372,10 @@ static void count_newer_updates(const ex_kb *kb, ex_assessment *a)
 
 static void overall(ex_assessment *a)
 {
-    ex_status w = (a->have_version && a->product != EX_PRODUCT_UNKNOWN) ? EX_STATUS_PATCHED : EX_STATUS_UNKNOWN;
+    /* A build of a CU the tables do not know (2007, 2010 SP2) is not "patched" just because no CVE row speaks. */
+    bool cu_known = a->newest_in_cu || a->newer_than_kb;
+    ex_status w =
+        (a->have_version && a->product != EX_PRODUCT_UNKNOWN && cu_known) ? EX_STATUS_PATCHED : EX_STATUS_UNKNOWN;
     for (size_t i = 0; i < a->ncves; i++)
         if (a->cves[i].status > w)
             w = a->cves[i].status;

@@ -33,6 +33,8 @@ int cmd_report(int argc, char **argv);
 /* The inventory for this run (--db FILE or the XDG default); NULL after an error message. */
 struct ex_store;
 struct ex_store *ex_cli_store(const char *cmd, const char *db);
+/* The same for a command that needs an inventory that exists already (error and NULL otherwise). */
+struct ex_store *ex_cli_store_existing(const char *cmd, const char *db);
 
 /* `--db [FILE]` (scan, hunt). getopt_long cannot take an optional argument
  * as a separate word, and the next word may be a target or evidence: it is

@@ -1,5 +1,6 @@
 /* cli_store: open the inventory for a subcommand, and the optional FILE of
  * `--db [FILE]`. */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +19,22 @@ struct ex_store *ex_cli_store(const char *cmd, const char *db)
     if (!s)
         fprintf(stderr, "exaudit %s: cannot open the inventory: %s\n", cmd, err);
     return s;
+}
+
+/* For the commands that only read or re-evaluate what was recorded (diff, report, rescore): a missing file is a
+ * mistyped --db or nothing recorded yet, never a reason to create an empty inventory and report on it. */
+struct ex_store *ex_cli_store_existing(const char *cmd, const char *db)
+{
+    char def[4096];
+    struct stat st;
+    if (!db && ex_store_default_path(def, sizeof def) == 0)
+        db = def;
+    if (db && stat(db, &st) != 0) {
+        fprintf(stderr, "exaudit %s: no inventory at %s: %s (scan or hunt with --db first)\n", cmd, db,
+                strerror(errno));
+        return NULL;
+    }
+    return ex_cli_store(cmd, db);
 }
 
 static bool ends_with(const char *s, const char *suffix)

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "host.h"
@@ -30,7 +31,8 @@ static void usage(FILE *out)
                  "status of every known CVE, and the shortest update path. Without BUILD\n"
                  "arguments (or with '-'), builds are read from standard input, one per line.\n\n"
                  "Accepted forms: 15.1.2176.9  15.01.2176.009  15.1.2176 (CU only)\n"
-                 "  Exchange/15.02.0858.002  'Version 15.1 (Build 2176.9)'  14.3.123.4  owaVer=15.2.858.2\n\n"
+                 "  Exchange/15.02.0858.002  'Version 15.1 (Build 2176.9)'  14.3.123.4  owaVer=15.2.858.2\n"
+                 "  (owaVer= and Exchange/ carry component builds: only their CU is used, as in scan)\n\n"
                  "Options:\n"
                  "  --json        one JSON object per build (schema: docs/schema.md)\n"
                  "  -v, --verbose one line per CVE instead of one per family\n"
@@ -65,6 +67,14 @@ static void print_error(build_opts *o, const char *input, const char *msg)
     }
 }
 
+/* owaVer= and X-ServerApplication carry component builds, not the installed
+ * SU (docs/probes.md "Precision"; RD §1 V5/V6, §6.9): like scan, take the CU only. */
+static bool is_component_build(const char *input)
+{
+    input += strspn(input, " \t");
+    return strncasecmp(input, "owaVer=", 7) == 0 || strncasecmp(input, "Exchange/", 9) == 0;
+}
+
 static int lookup(build_opts *o, const char *input)
 {
     ex_facts facts = {.today = o->today, .have_version = true, .version_evidence = "command line"};
@@ -72,6 +82,10 @@ static int lookup(build_opts *o, const char *input)
     if (err) {
         print_error(o, input, ex_version_strerror(err));
         return 0;
+    }
+    if (is_component_build(input)) {
+        facts.version.revision = -1;
+        facts.version_evidence = "command line (a component build: taken as CU only)";
     }
     ex_assessment a;
     if (ex_assess(o->kb, &facts, &a) != 0)
@@ -103,8 +117,12 @@ static int lookup(build_opts *o, const char *input)
 static int lookup_stdin(build_opts *o)
 {
     char line[LINE_MAX_BUILD];
+    bool first = true;
     while (fgets(line, sizeof line, stdin)) {
         size_t n = strlen(line);
+        /* A list saved by Windows tools (Out-File -Encoding utf8) starts with a UTF-8 BOM. */
+        size_t skip = first && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        first = false;
         if (n == sizeof line - 1 && line[n - 1] != '\n') {
             int c;
             while ((c = getchar()) != EOF && c != '\n')
@@ -112,10 +130,11 @@ static int lookup_stdin(build_opts *o)
             print_error(o, "(overlong line)", "line longer than 1023 bytes");
             continue;
         }
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[strspn(line, " \t")] == '\0')
+        char *build = line + skip;
+        build[strcspn(build, "\r\n")] = '\0';
+        if (build[strspn(build, " \t")] == '\0')
             continue;
-        if (lookup(o, line) != 0)
+        if (lookup(o, build) != 0)
             return -1;
     }
     return ferror(stdin) ? -1 : 0;
@@ -148,6 +167,8 @@ int cmd_build(int argc, char **argv)
     else
         for (int i = optind; i < argc && rc == 0; i++)
             rc = lookup(&o, argv[i]);
+    if (rc != 0 && ferror(stdin))
+        return ex_runtime_error("build", "cannot read standard input");
     if (rc != 0 || fflush(stdout) != 0)
         return ex_runtime_error("build", "output or memory error");
     if (o.vulnerable)

@@ -9,7 +9,8 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: exaudit diff [--db FILE] [--json] [RUN_A RUN_B]\n\n"
-                 "What changed from scan run A to scan run B (default: the last two scan runs):\n"
+                 "What changed from scan run A to scan run B (default: the last two complete scan\n"
+                 "runs; unfinished or empty runs are skipped):\n"
                  "newly vulnerable hosts and CVEs, patched, build changed, now end of life,\n"
                  "unreachable, gone, new hosts; and the findings of the hunts recorded after A\n"
                  "up to B. Run ids are those `exaudit record`/`scan`/`hunt` print.\n"
@@ -57,18 +58,32 @@ static int pick_runs(ex_store *s, int argc, char **argv, int64_t *a, int64_t *b)
         char *e1, *e2;
         *a = strtoll(argv[0], &e1, 10);
         *b = strtoll(argv[1], &e2, 10);
-        ex_run_info ri;
+        ex_run_info ra, rb;
         if (*e1 || *e2 || *a <= 0 || *b <= 0)
             return ex_usage_error("diff", "run ids are numbers");
-        if (ex_run_get(s, *a, &ri) != 0 || ex_run_get(s, *b, &ri) != 0)
+        if (ex_run_get(s, *a, &ra) != 0 || ex_run_get(s, *b, &rb) != 0)
             return ex_runtime_error("diff", "no such run");
+        /* A hunt run holds no host results: compared as a scan, every host would read "gone". */
+        if (strcmp(ra.kind, "scan") != 0 || strcmp(rb.kind, "scan") != 0)
+            return ex_runtime_error("diff", "run %lld is a %s run; diff compares two scan runs",
+                                    (long long)(strcmp(ra.kind, "scan") ? *a : *b),
+                                    strcmp(ra.kind, "scan") ? ra.kind : rb.kind);
         return 0;
     }
-    ex_run_info runs[2];
-    if (ex_runs_latest(s, "scan", runs, 2) != 2)
-        return ex_runtime_error("diff", "the inventory holds fewer than two scan runs");
-    *a = runs[1].id;
-    *b = runs[0].id;
+    /* The two newest complete scans: an unfinished or empty run lacks hosts, and
+     * every missing host would read as "gone". */
+    ex_run_info runs[64];
+    int n = ex_runs_latest(s, "scan", runs, 64), found = 0;
+    for (int i = 0; i < n && found < 2; i++) {
+        if (strcmp(runs[i].status, "done") != 0 || ex_run_results(s, runs[i].id) <= 0) {
+            fprintf(stderr, "exaudit diff: skipping scan run %lld (%s, %ld hosts)\n", (long long)runs[i].id,
+                    runs[i].status, ex_run_results(s, runs[i].id));
+            continue;
+        }
+        *(found++ ? a : b) = runs[i].id;
+    }
+    if (found < 2)
+        return ex_runtime_error("diff", "the inventory holds fewer than two complete scan runs");
     return 0;
 }
 
@@ -90,7 +105,7 @@ int cmd_diff(int argc, char **argv)
     }
     if (argc - optind != 0 && argc - optind != 2)
         return ex_usage_error("diff", "give two run ids, or none");
-    ex_store *s = ex_cli_store("diff", db);
+    ex_store *s = ex_cli_store_existing("diff", db);
     if (!s)
         return EXIT_RUNTIME;
     int64_t a = 0, b = 0;

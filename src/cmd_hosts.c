@@ -1,11 +1,13 @@
 /* exaudit hosts: the fleet, one line per host with its current state; and
  * add, import, tag, rm. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "kb.h"
 #include "out/inventory.h"
 #include "out/term.h"
 #include "util.h"
@@ -24,10 +26,12 @@ static void usage(FILE *out)
                  "its last hunt.\n"
                  "  --state S   red, yellow, green or grey\n"
                  "  --cve CVE   only hosts whose current build is not patched against CVE, with\n"
-                 "              its status: which customers are hit by today's CVE\n"
+                 "              its status: which customers are hit by today's CVE (a CVE the\n"
+                 "              knowledge base does not know is an error: kb update, rescore)\n"
                  "  --json      one JSON object per host\n"
                  "import: a CSV file with a header row naming 'target' and optionally 'customer',\n"
-                 "  'name' and 'tags' (separated by ';' or spaces); all rows or none.\n"
+                 "  'name' and 'tags' (separated by ';' or spaces); all rows or none. Fields are\n"
+                 "  separated by ',', or by ';' when the header row has no ',' (Excel in German).\n"
                  "Exit status: 1 when a listed host is red, else 0; 2 usage, 3 runtime error.\n");
 }
 
@@ -144,6 +148,14 @@ static int list(ex_store *s, hosts_opts *o)
         return ex_runtime_error("hosts", "%s", ex_store_errmsg(s));
     if (!o->json)
         fprintf(stderr, "%zu host%s, %zu red\n", c.count, c.count == 1 ? "" : "s", c.red);
+    /* After `kb update`, verdicts stay those of the old knowledge base until rescored. */
+    const ex_kb *kb = ex_cli_kb(NULL);
+    long stale = ex_fleet_stale(s, kb->version);
+    if (stale > 0)
+        fprintf(stderr,
+                "exaudit hosts: warning: %ld host%s assessed with a knowledge base older than %s: run 'exaudit "
+                "rescore'\n",
+                stale, stale == 1 ? " was" : "s were", kb->version);
     return c.red ? EXIT_FOUND : EXIT_NOTHING_FOUND;
 }
 
@@ -229,7 +241,11 @@ static int parse(hosts_opts *o, int argc, char **argv)
             if ((o->filter.light = ex_light_from_name(optarg)) < 0)
                 return ex_usage_error("hosts", "--state: red, yellow, green or grey");
             break;
-        case 'v': o->filter.cve = optarg; break;
+        case 'v': /* CVE ids are upper case in the knowledge base and the inventory */
+            for (char *p = optarg; *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+            o->filter.cve = optarg;
+            break;
         case 'n': o->name = optarg; break;
         case 'j': o->json = true; break;
         case 'r': o->remove = true; break;
@@ -251,6 +267,13 @@ int cmd_hosts(int argc, char **argv)
     char **args = argv + optind + (sub ? 1 : 0);
     if (sub && strcmp(sub, "add") && strcmp(sub, "import") && strcmp(sub, "tag") && strcmp(sub, "rm"))
         return ex_usage_error("hosts", "unknown subcommand '%s'", sub);
+    /* "0 hosts" for a CVE the knowledge base does not know would read as "nobody is hit". */
+    const ex_kb *kb = o.filter.cve ? ex_cli_kb(NULL) : NULL;
+    if (kb && !ex_kb_find_cve(kb, o.filter.cve))
+        return ex_runtime_error("hosts",
+                                "%s is not in the knowledge base %s (%s): nothing can be said about it; "
+                                "run 'exaudit kb update', then 'exaudit rescore'",
+                                o.filter.cve, kb->version, kb->date);
     ex_store *s = ex_cli_store("hosts", o.db);
     if (!s)
         return EXIT_RUNTIME;

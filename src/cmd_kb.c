@@ -62,6 +62,8 @@ static int show(const char *data_dir)
     printf("  %zu builds, %zu CVEs in %zu fix rows, %zu products with end-of-life data\n", kb->nbuilds, kb->ncves,
            kb->nfixes, kb->neol);
     printf("  built-in: %s (%s)\n", ex_kb_builtin()->version, ex_kb_builtin()->date);
+    if (fflush(stdout) != 0)
+        return ex_runtime_error("kb", "cannot write the output");
     return EXIT_NOTHING_FOUND;
 }
 

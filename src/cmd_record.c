@@ -1,6 +1,7 @@
 /* exaudit record: put scan or hunt results given as JSON into the inventory,
  * through the same store calls that `exaudit scan --db` and `exaudit hunt
  * --db` make (one transaction per host). */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ typedef struct record_run {
     ex_store *s;
     int64_t run;
     bool resume;
-    long stored, skipped;
+    long stored, skipped, unreadable;
 } record_run;
 
 static int record_host(record_run *r, json_t *rec, long lineno)
@@ -134,8 +135,10 @@ static int record_scan(ex_store *s, const char *path, bool resume)
         json_t *rec = n == -2 ? NULL : json_loadb(line, (size_t)n, 0, &e);
         if (json_is_object(rec))
             rc = record_host(&r, rec, lineno);
-        else if (line[strspn(line, " \t\r\n")] != '\0')
+        else if (line[strspn(line, " \t\r\n")] != '\0') {
             fprintf(stderr, "exaudit record: line %ld: not a JSON object; skipped\n", lineno);
+            r.unreadable++;
+        }
         json_decref(rec);
     }
     free(line);
@@ -145,6 +148,9 @@ static int record_scan(ex_store *s, const char *path, bool resume)
     printf("run %lld: %ld hosts recorded%s", (long long)r.run, r.stored, r.skipped ? "" : "\n");
     if (r.skipped)
         printf(", %ld already recorded before the interruption\n", r.skipped);
+    if (rc == 0 && r.unreadable) /* the hosts of those lines are missing from the run */
+        return ex_runtime_error("record", "%s: %ld unreadable line%s skipped", path, r.unreadable,
+                                r.unreadable == 1 ? "" : "s");
     return rc == 0 ? EXIT_NOTHING_FOUND : EXIT_RUNTIME;
 }
 
@@ -154,13 +160,25 @@ static bool is_hunt_summary(const json_t *j)
     return schema && !strcmp(schema, EX_HUNT_SUMMARY_SCHEMA);
 }
 
+static bool at_end(FILE *in)
+{
+    int c;
+    while ((c = getc(in)) != EOF)
+        if (!isspace(c)) {
+            ungetc(c, in);
+            return false;
+        }
+    return true;
+}
+
 /* The stream of `exaudit hunt --json`: findings, then the summary, whose log
- * coverage and facts become the document's coverage and timeline. */
+ * coverage and facts become the document's coverage and timeline. NULL when a
+ * value in it is not JSON: a hunt cut short must not be recorded as complete. */
 static json_t *hunt_stream(FILE *in, json_t *first)
 {
     json_error_t e;
     json_t *arr = json_array(), *doc = json_object(), *next = first, *coverage = NULL, *timeline = NULL;
-    for (; next; next = json_loadf(in, JSON_DISABLE_EOF_CHECK, &e)) {
+    for (; next; next = at_end(in) ? NULL : json_loadf(in, JSON_DISABLE_EOF_CHECK, &e)) {
         if (!is_hunt_summary(next)) {
             json_array_append_new(arr, next);
             continue;
@@ -173,6 +191,10 @@ static json_t *hunt_stream(FILE *in, json_t *first)
         json_decref(next);
     }
     json_object_set_new(doc, "findings", arr);
+    if (!at_end(in)) {
+        json_decref(doc);
+        return NULL;
+    }
     return doc;
 }
 
@@ -185,8 +207,8 @@ static json_t *load_hunt(FILE *in)
         return doc;
     if (json_is_object(doc))
         return hunt_stream(in, doc);
-    json_decref(doc);
-    return json_pack("{s:[]}", "findings");
+    json_decref(doc); /* not JSON: never a hunt that found nothing */
+    return NULL;
 }
 
 static int record_hunt(ex_store *s, const char *path, const char *host)
@@ -197,6 +219,8 @@ static int record_hunt(ex_store *s, const char *path, const char *host)
     json_t *doc = load_hunt(in);
     if (in != stdin)
         fclose(in);
+    if (!doc)
+        return ex_runtime_error("record", "%s: not the JSON output of exaudit hunt; nothing recorded", path);
     const char *name = host ? host : json_string_value(json_object_get(doc, "host"));
     ex_findings findings = {0};
     if (!name || load_findings(json_object_get(doc, "findings"), &findings) != 0) {
@@ -214,7 +238,8 @@ static int record_hunt(ex_store *s, const char *path, const char *host)
     if (run > 0)
         ex_store_end_run(s, run, rc == 0 ? "done" : "interrupted");
     if (rc == 0)
-        printf("run %lld: hunt of %s recorded, %zu findings\n", (long long)run, name, findings.count);
+        printf("run %lld: hunt of %s recorded, %zu finding%s\n", (long long)run, name, findings.count,
+               findings.count == 1 ? "" : "s");
     ex_findings_free(&findings);
     json_decref(doc);
     return rc == 0 ? EXIT_NOTHING_FOUND : ex_runtime_error("record", "%s", ex_store_errmsg(s));

@@ -1,5 +1,6 @@
 /* exaudit report: the customer report from the inventory, as one
  * self-contained HTML file (print it for a PDF), Markdown, CSV or JSON. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,7 @@ static int64_t report_now(void)
     return pin && *pin ? ex_today_days() * 86400 + 12 * 3600 : (int64_t)time(NULL);
 }
 
+/* 0; the errno of a failed file operation; or -1 (a database error). */
 static int write_report(ex_report *r, const ex_report_writer *w, const char *output)
 {
     if (!output || !strcmp(output, "-"))
@@ -89,13 +91,15 @@ static int write_report(ex_report *r, const ex_report_writer *w, const char *out
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", output, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
-        return -1;
+        return errno ? errno : -1;
     int rc = ex_report_write(f, r, w);
-    if (fclose(f) != 0 || rc != 0 || rename(tmp, output) != 0) {
+    if (fclose(f) != 0 && rc == 0)
+        rc = errno ? errno : -1;
+    if (rc == 0 && rename(tmp, output) != 0)
+        rc = errno ? errno : -1;
+    if (rc != 0)
         unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 int cmd_report(int argc, char **argv)
@@ -114,7 +118,7 @@ int cmd_report(int argc, char **argv)
     if (aware < 0)
         return ex_usage_error("report", "--aware-since: YYYY-MM-DDTHH:MM:SSZ (UTC)");
     const ex_kb *kb = ex_cli_kb(a.data);
-    ex_store *s = ex_cli_store("report", a.db);
+    ex_store *s = ex_cli_store_existing("report", a.db);
     if (!s)
         return EXIT_RUNTIME;
     ex_report_opts o = {.customer = a.customer,
@@ -124,12 +128,25 @@ int cmd_report(int argc, char **argv)
                         .tool_version = "exaudit " EXAUDIT_VERSION};
     ex_report r;
     rc = ex_report_build(&r, s, kb, &o);
-    if (rc == 0)
-        rc = write_report(&r, w, a.output);
+    if (rc != 0) {
+        rc = ex_runtime_error("report", "cannot build the report: %s", ex_store_errmsg(s));
+        ex_report_free(&r);
+        ex_store_close(s);
+        return rc;
+    }
+    /* A misspelt customer (the match is exact) must not yield a report that says "nothing urgent". */
+    if (a.customer && json_array_size(r.servers) == 0) {
+        rc = ex_runtime_error("report", "no servers of customer '%s' in the inventory (see exaudit hosts)", a.customer);
+        ex_report_free(&r);
+        ex_store_close(s);
+        return rc;
+    }
+    rc = write_report(&r, w, a.output);
     json_int_t red = json_integer_value(json_object_get(json_object_get(r.head, "counts"), "red"));
     ex_report_free(&r);
     if (rc != 0) {
-        rc = ex_runtime_error("report", "cannot write the report: %s", ex_store_errmsg(s));
+        rc = ex_runtime_error("report", "cannot write %s: %s", a.output ? a.output : "the report",
+                              rc > 0 ? strerror(rc) : ex_store_errmsg(s));
         ex_store_close(s);
         return rc;
     }

@@ -56,7 +56,7 @@ int cmd_rescore(int argc, char **argv)
     if (optind != argc)
         return ex_usage_error("rescore", "no arguments expected");
     const ex_kb *kb = ex_cli_kb(data);
-    ex_store *s = ex_cli_store("rescore", db);
+    ex_store *s = ex_cli_store_existing("rescore", db);
     if (!s)
         return EXIT_RUNTIME;
     ex_rescore_stats st;

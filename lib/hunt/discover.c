@@ -278,6 +278,30 @@ static void set_root(ex_hunt *h, char *root, const char *how)
     h->inst.root_how = how;
 }
 
+/* --exchange-root given as the local path of a folder inside a directory
+ * input (/mnt/c/Program Files/...): its evidence path, spelt as the entries'
+ * (the input's prefix, then the folder below the input), or NULL. */
+static char *local_root_to_evidence(const ex_hunt *h, const char *given)
+{
+    char *real = realpath(given, NULL);
+    char *ev = NULL;
+    for (size_t i = 0; real && i < h->nsrc && !ev; i++) {
+        const hsrc *s = &h->src[i];
+        size_t tn = s->root_real ? strlen(s->root_real) : 0;
+        if (!tn || strncmp(real, s->root_real, tn) != 0 || real[tn] != '/')
+            continue;
+        ex_buf j = {.max = 1 << 16};
+        int problem, r = 0;
+        if (s->prefix && s->prefix[0])
+            r = ex_buf_puts(&j, s->prefix) | ex_buf_puts(&j, "/");
+        if ((r | ex_buf_puts(&j, real + tn + 1)) == 0)
+            ev = ex_evpath_normalise(j.data, j.len, NULL, &problem);
+        ex_buf_free(&j);
+    }
+    free(real);
+    return ev;
+}
+
 void hunt_discover(ex_hunt *h)
 {
     hive_info hi = {0};
@@ -293,11 +317,16 @@ void hunt_discover(ex_hunt *h)
     if (h->o.exchange_root) {
         char *ev = hunt_windows_to_evidence(h->o.exchange_root);
         char *found = ev ? hunt_resolve_dir(h, ev) : NULL;
+        if (!found) {
+            char *local = local_root_to_evidence(h, h->o.exchange_root);
+            found = local ? hunt_resolve_dir(h, local) : NULL;
+            free(local);
+        }
         if (found) {
             free(ev);
             ev = found;
         }
-        set_root(h, ev, "--exchange-root");
+        set_root(h, ev, found ? "--exchange-root" : "--exchange-root; no file of the evidence lies under it");
         return;
     }
     if (hi.install_path[0]) {

@@ -60,8 +60,17 @@ static void print_finding(FILE *out, const ex_finding *f, bool color)
         print_clean(out, f->ev.match, 160);
         fputc('\n', out);
     }
-    fprintf(out, "           %s%s%s%s\n", f->id ? f->id : "", f->cve ? " " : "", f->cve ? f->cve : "",
-            f->rule_source ? "" : "");
+    fprintf(out, "           %s%s%s", f->id ? f->id : "", f->cve ? " " : "", f->cve ? f->cve : "");
+    /* signature-base's DRL 1.1: messages based on matches keep the rule's author and link */
+    if (f->rule_author) {
+        fputs("  author: ", out);
+        print_clean(out, f->rule_author, 120);
+    }
+    if (f->rule_ref) {
+        fputs("  reference: ", out);
+        print_clean(out, f->rule_ref, 200);
+    }
+    fputc('\n', out);
 }
 
 /* Per-CVE exposure of the installed build is summarised by the assessment
@@ -382,9 +391,10 @@ static void csv_field(FILE *out, const char *s, bool last)
     json_decref(j);
 }
 
-static const char *const csv_columns[] = {"message", "datetime",    "timestamp_desc", "timestamp", "severity", "kind",
-                                          "id",      "cve",         "path",           "line",      "sha256",   "match",
-                                          "rule",    "rule_source", "subject"};
+static const char *const csv_columns[] = {
+    "message", "datetime",    "timestamp_desc", "timestamp",   "severity",      "kind",
+    "id",      "cve",         "path",           "line",        "sha256",        "match",
+    "rule",    "rule_source", "subject",        "rule_author", "rule_reference"};
 
 static void csv_row(FILE *out, const char *const *v)
 {
@@ -412,7 +422,9 @@ static void csv_finding(FILE *out, const ex_finding *f)
                        f->ev.match,
                        f->rule,
                        f->rule_source,
-                       f->subject};
+                       f->subject,
+                       f->rule_author,
+                       f->rule_ref};
     csv_row(out, v);
 }
 
@@ -424,8 +436,8 @@ static void csv_event(FILE *out, const ex_hunt *h, int64_t t, const char *messag
     char dt[32], ts[32];
     ex_hunt_fmt_time(t, dt, sizeof dt);
     snprintf(ts, sizeof ts, "%" PRId64 "000000", t);
-    const char *v[] = {message,           dt, desc, ts, "info", "", id, "", path, "", "", match, "", "exaudit hunt",
-                       ex_hunt_subject(h)};
+    const char *v[] = {
+        message, dt, desc, ts, "info", "", id, "", path, "", "", match, "", "exaudit hunt", ex_hunt_subject(h), "", ""};
     csv_row(out, v);
 }
 

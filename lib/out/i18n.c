@@ -20,13 +20,26 @@ static bool names_german(const char *v)
     return v && !strncmp(v, "de", 2);
 }
 
+/* LANGUAGE is a priority list ("fr:de:en"): the first language with a
+ * catalogue wins, as with GNU gettext; none of ours means English. */
+static const char *from_language_list(const char *v)
+{
+    for (const char *p = v; *p; p += strcspn(p, ":"), p += *p == ':') {
+        if (names_german(p))
+            return "de";
+        if (!strncmp(p, "en", 2))
+            return "en";
+    }
+    return "en";
+}
+
 const char *ex_i18n_default_lang(void)
 {
     static const char *const vars[] = {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = getenv(vars[i]);
         if (v && *v)
-            return names_german(v) ? "de" : "en";
+            return i == 0 ? from_language_list(v) : names_german(v) ? "de" : "en";
     }
     return "en";
 }

@@ -15,7 +15,7 @@
 
 /* "de" or "en" from LANGUAGE, LC_ALL, LC_MESSAGES, LANG (in that order); "en"
  * when none names German. */
-const char *ex_i18n_default_lang(void);
+const char *ex_i18n_default_lang(void); /* LANGUAGE: the first of its list that is de or en */
 
 /* Select lang ("de" or "en"; NULL = default) for this process. Returns the
  * language used, or NULL when lang is not supported. locale_dir may be NULL:

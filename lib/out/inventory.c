@@ -130,6 +130,32 @@ int ex_run_get(ex_store *s, int64_t id, ex_run_info *out)
     return 0;
 }
 
+long ex_run_results(ex_store *s, int64_t id)
+{
+    sqlite3_stmt *st = NULL; /* not cached: no statement keeps a read snapshot */
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM results WHERE run_id=?1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
+long ex_fleet_stale(ex_store *s, const char *kb_version)
+{
+    /* Data versions are YYYY.MM.DD: text order is date order. Not cached: no
+     * statement may keep a read snapshot between calls. */
+    static const char *sql = "SELECT count(*) FROM hosts h JOIN results r ON r.id=h.current_result "
+                             "JOIN assessments a ON a.id=r.assessment_id WHERE a.kb_version < ?1";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    store_bind_text(st, 1, kb_version);
+    long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
 /* --- diff --- */
 
 static const char *const change_names[EX_CHANGE_COUNT] = {

@@ -38,6 +38,9 @@ typedef struct ex_fleet_filter {
  * Returns 0, or -1 on a database error. */
 typedef int (*ex_fleet_cb)(void *ud, const ex_fleet_row *r);
 int ex_fleet_each(ex_store *s, const ex_fleet_filter *f, ex_fleet_cb cb, void *ud);
+/* How many hosts' current verdicts were computed with a knowledge base older
+ * than kb_version (they need `exaudit rescore`); -1 on a database error. */
+long ex_fleet_stale(ex_store *s, const char *kb_version);
 
 /* --- runs --- */
 
@@ -52,6 +55,8 @@ typedef struct ex_run_info {
 /* The n newest runs of kind (NULL: any), newest first; returns how many. */
 int ex_runs_latest(ex_store *s, const char *kind, ex_run_info *out, int n);
 int ex_run_get(ex_store *s, int64_t id, ex_run_info *out); /* 0, or -1 when unknown */
+/* How many host results a run holds; -1 on a database error. */
+long ex_run_results(ex_store *s, int64_t id);
 
 /* --- diff --- */
 

@@ -223,8 +223,20 @@ static const char *cve_status(const json_t *a, const char *cve)
     return NULL;
 }
 
+/* Was the server exploitable when the attempt was made? The hunt's timeline answers from the time the fix was
+ * installed ("yes"/"no"); only when it cannot (or there is no timeline) does today's status stand in: a server
+ * patched and rescanned after the attacks must not drop out of the draft, nor one patched before them enter it. */
+static bool exploitable_at_attack(const json_t *hunt, const json_t *a, const char *cve)
+{
+    const char *then = jstr(json_object_get(hunt, "timeline"), "exploitable_during_attacks");
+    if (then && (!strcmp(then, "yes") || !strcmp(then, "no")))
+        return !strcmp(then, "yes");
+    const char *st = cve_status(a, cve);
+    return is_status(st, "vulnerable") || is_status(st, "possibly");
+}
+
 /* Why a finding makes the host reportable: "compromise", "exploitable-while-attacked" or NULL. */
-static const char *reportable_reason(const json_t *fj, const json_t *a)
+static const char *reportable_reason(const json_t *fj, const json_t *a, const json_t *hunt)
 {
     ex_finding f;
     if (ex_finding_from_json(fj, &f) != 0)
@@ -232,11 +244,8 @@ static const char *reportable_reason(const json_t *fj, const json_t *a)
     const char *why = NULL;
     if (ex_finding_is_compromise(&f))
         why = "compromise";
-    else if (f.kind == EX_KIND_ATTEMPT && f.severity > EX_SEV_INFO && f.cve) {
-        const char *st = cve_status(a, f.cve);
-        if (is_status(st, "vulnerable") || is_status(st, "possibly"))
-            why = "exploitable-while-attacked";
-    }
+    else if (f.kind == EX_KIND_ATTEMPT && f.severity > EX_SEV_INFO && f.cve && exploitable_at_attack(hunt, a, f.cve))
+        why = "exploitable-while-attacked";
     ex_finding_free(&f);
     return why;
 }
@@ -249,7 +258,7 @@ static json_t *incident_of(const ex_fleet_row *w, const json_t *a, json_t *hunt)
     bool compromise = false;
     json_array_foreach(json_object_get(hunt, "findings"), i, fj)
     {
-        const char *why = reportable_reason(fj, a);
+        const char *why = reportable_reason(fj, a, hunt);
         if (!why)
             continue;
         if (!inc)

@@ -94,7 +94,9 @@ const char *ex_report_status_text(const char *status); /* "vulnerable" -> "verwu
 void ex_report_localize_assessment(json_t *assessment);
 const char *ex_report_light_text(const char *light);
 const char *ex_report_hunt_text(const char *verdict);
+const char *ex_report_support_text(const char *support); /* "ended" -> "beendet"; NULL -> "-" */
 const char *ex_report_kind_text(const char *kind); /* finding kinds */
+const char *ex_report_severity_text(const char *severity); /* "critical" -> "kritisch" */
 /* ISO time "2021-03-05T10:00:00Z" from Unix seconds, into buf (>= 21). */
 const char *ex_report_iso(int64_t t, char *buf, size_t n);
 

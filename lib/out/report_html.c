@@ -180,7 +180,10 @@ static void title_page(FILE *o, ex_report *r)
     kv_row(o, _("Hunt runs"), jstr(scope, "hunts"));
     kv_row(o, _("Tool"), jstr(h, "tool"));
     char kbt[160];
-    snprintf(kbt, sizeof kbt, "%s (%s), %s", jstr(kb, "version"), jstr(kb, "date"), jstr(kb, "origin"));
+    /* The origin is "built-in" or the bundle's local path, which means nothing to the customer. */
+    const char *origin = jstr(kb, "origin");
+    snprintf(kbt, sizeof kbt, "%s (%s), %s", jstr(kb, "version"), jstr(kb, "date"),
+             origin && !strcmp(origin, "built-in") ? _("built in") : _("installed update"));
     kv_row(o, _("Knowledge base"), kbt);
     fprintf(o, "</table><p class=\"small\">%s</p></section>\n",
             _("Prepared with exaudit from the scans and hunts recorded in its inventory."));
@@ -215,7 +218,7 @@ static void summary_table(FILE *o, ex_report *r)
         } else
             fputs("-", o);
         fputs("</td><td>", o);
-        E(jstr(s, "support") ? (strcmp(jstr(s, "support"), "ended") ? _("supported") : _("ended")) : "-");
+        E(ex_report_support_text(jstr(s, "support")));
         fputs("</td><td>", o);
         E(ex_report_hunt_text(jstr(s, "hunt")));
         fputs("</td></tr>\n", o);
@@ -371,11 +374,8 @@ static void build_support(FILE *o, const json_t *a)
         kv_row(o, _("Note"), jstr(b, "note"));
     char sup[160];
     const char *st = jstr(s, "status");
-    snprintf(sup, sizeof sup, "%s%s%s%s",
-             st && !strcmp(st, "ended") ? _("ended")
-             : st                       ? _("supported")
-                                        : "-",
-             jstr(s, "end") && *jstr(s, "end") ? " " : "", jstr(s, "end") ? jstr(s, "end") : "",
+    snprintf(sup, sizeof sup, "%s%s%s%s", ex_report_support_text(st), jstr(s, "end") && *jstr(s, "end") ? " " : "",
+             jstr(s, "end") ? jstr(s, "end") : "",
              st && !strcmp(st, "ended") && jstr(s, "security_updates") && !strcmp(jstr(s, "security_updates"), "esu")
                  ? _(" (security updates for paid ESU customers only)")
                  : "");
@@ -460,7 +460,7 @@ static void update_path(FILE *o, const json_t *a)
     size_t i;
     fprintf(o, "<h3>%s</h3>", _("Update path"));
     if (!json_array_size(json_object_get(a, "remediation"))) {
-        fprintf(o, "<p>%s</p>\n", _("No update needed according to the knowledge base."));
+        fprintf(o, "<p>%s</p>\n", ex_report_no_update_text(a));
         return;
     }
     fputs("<ol>", o);
@@ -486,7 +486,7 @@ static void finding_rows(FILE *o, const json_t *list)
     {
         const json_t *ev = json_object_get(f, "evidence"), *rule = json_object_get(f, "rule");
         fputs("<tr><td>", o);
-        E(jstr(f, "severity"));
+        E(ex_report_severity_text(jstr(f, "severity")));
         fputs("<br><span class=\"small\">", o);
         E(ex_report_kind_text(jstr(f, "kind")));
         fputs("</span></td><td class=\"mono\">", o);

@@ -111,7 +111,7 @@ static int md_begin(FILE *o, ex_report *r)
         fputs(" ", o);
         E(jstr(s, "worst_cve") ? ex_report_status_text(jstr(s, "worst_status")) : "");
         fputs(" | ", o);
-        E(jstr(s, "support") ? jstr(s, "support") : "-");
+        E(ex_report_support_text(jstr(s, "support")));
         fputs(" | ", o);
         E(ex_report_hunt_text(jstr(s, "hunt")));
         fputs(" |\n", o);
@@ -150,7 +150,7 @@ static void md_findings(FILE *o, const json_t *hu)
     {
         const json_t *ev = json_object_get(f, "evidence");
         fputs("- ", o);
-        E(jstr(f, "severity"));
+        E(ex_report_severity_text(jstr(f, "severity")));
         fputs(" ", o);
         E(jstr(f, "time") ? jstr(f, "time") : "-");
         fputs(": ", o);
@@ -190,6 +190,8 @@ static int md_host(FILE *o, ex_report *r, const json_t *h)
     fputc('\n', o);
     md_cves(o, a);
     fprintf(o, "\n**%s**\n\n", _("Update path"));
+    if (!json_array_size(json_object_get(a, "remediation")))
+        fprintf(o, "%s\n", ex_report_no_update_text(a));
     json_array_foreach(json_object_get(a, "remediation"), i, s)
     {
         fprintf(o, "%zu. ", i + 1);

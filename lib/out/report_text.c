@@ -42,11 +42,24 @@ const char *ex_report_light_text(const char *s)
     return lookup(t, EX_ARRAY_LEN(t), s);
 }
 
+const char *ex_report_support_text(const char *s)
+{
+    static const text_pair t[] = {{"supported", N_("supported")}, {"ended", N_("ended")}, {"unknown", N_("unknown")}};
+    return lookup(t, EX_ARRAY_LEN(t), s);
+}
+
 const char *ex_report_hunt_text(const char *s)
 {
     static const text_pair t[] = {
         {"compromised", N_("compromised")}, {"suspicious", N_("suspicious")}, {"clean", N_("nothing found")}};
     return s ? lookup(t, EX_ARRAY_LEN(t), s) : _("no hunt");
+}
+
+const char *ex_report_severity_text(const char *s)
+{
+    static const text_pair t[] = {
+        {"critical", N_("critical")}, {"high", N_("high")}, {"medium", N_("medium")}, {"info", N_("info")}};
+    return lookup(t, EX_ARRAY_LEN(t), s);
 }
 
 const char *ex_report_kind_text(const char *s)
@@ -59,6 +72,15 @@ const char *ex_report_kind_text(const char *s)
                                   {"credential-theft", N_("credential theft")},
                                   {"exfiltration-staging", N_("exfiltration staging")}};
     return lookup(t, EX_ARRAY_LEN(t), s);
+}
+
+const char *ex_report_no_update_text(const json_t *a)
+{
+    const char *verdict = json_string_value(json_object_get(a, "verdict"));
+    const char *version = json_string_value(json_object_get(json_object_get(a, "build"), "version"));
+    if (!version || !verdict || !strcmp(verdict, "unknown"))
+        return _("No update path: the build is not known.");
+    return _("No update needed according to the knowledge base.");
 }
 
 /* --- blocks --- */
@@ -211,7 +233,18 @@ static void gdpr_draft(json_t *blocks, const json_t *gdpr)
         _("Information that is not yet available may be provided in phases without undue further delay "
           "(Art. 33(4))."));
     add(blocks, "h3", _("(a) Nature of the breach"));
-    add(blocks, "p", _("Microsoft Exchange servers show signs of attack and compromise:"));
+    /* Attempts against a vulnerable server are reportable, but are not a compromise: say only what is known. */
+    bool compromise = false;
+    const json_t *inc;
+    size_t k;
+    json_array_foreach(json_object_get(gdpr, "incidents"), k, inc)
+    {
+        if (!strcmp(jstr(inc, "reason") ? jstr(inc, "reason") : "", "compromise"))
+            compromise = true;
+    }
+    add(blocks, "p",
+        compromise ? _("Microsoft Exchange servers show signs of attack and compromise:")
+                   : _("Microsoft Exchange servers show signs of attack; a compromise cannot be excluded:"));
     gdpr_incidents(blocks, gdpr);
     add(blocks, "p",
         _("An Exchange server holds mailboxes: e-mails with attachments, contacts and calendars of the staff and "
@@ -253,8 +286,11 @@ static void gdpr_none(json_t *blocks, const json_t *gdpr)
     add(blocks, "h2", _("GDPR Art. 33: no notification draft"));
     if (hunted > 0)
         addf(blocks, "p",
-             _("No draft is given: the compromise hunts recorded for %lld server(s) found no compromise, and no "
-               "server was exploitable while exploitation attempts against it were seen."),
+             ngettext("No draft is given: the compromise hunt recorded for %lld server found no compromise, and "
+                      "the server was not exploitable while exploitation attempts against it were seen.",
+                      "No draft is given: the compromise hunts recorded for %lld servers found no compromise, and no "
+                      "server was exploitable while exploitation attempts against it were seen.",
+                      (unsigned long)hunted),
              (long long)hunted);
     else
         add(blocks, "p",
@@ -262,8 +298,11 @@ static void gdpr_none(json_t *blocks, const json_t *gdpr)
               "report cannot say whether a personal data breach occurred."));
     if (not_hunted > 0)
         addf(blocks, "note",
-             _("%lld server(s) were not hunted: for them it is not known whether a compromise occurred. Vulnerable "
-               "servers should be hunted (exaudit hunt)."),
+             ngettext("%lld server was not hunted: whether it was compromised is not known. Vulnerable servers "
+                      "should be hunted (exaudit hunt).",
+                      "%lld servers were not hunted: whether they were compromised is not known. Vulnerable "
+                      "servers should be hunted (exaudit hunt).",
+                      (unsigned long)not_hunted),
              (long long)not_hunted);
     add(blocks, "p",
         _("The documentation duty of Art. 33(5) applies to every personal data breach, notified or not. "
@@ -398,6 +437,8 @@ json_t *ex_report_exposure_blocks(const json_t *host)
               "not known."));
         return blocks;
     }
+    if (json_object_size(json_object_get(hunt, "coverage")) == 0)
+        add(blocks, "warn", _("The hunt read no dated log entry: that it found nothing says nothing about attacks."));
     if (jstr(e, "logs_from"))
         addf(blocks, "p", _("The logs reach back to %s."), jstr(e, "logs_from"));
     json_int_t gap = json_integer_value(json_object_get(e, "uncovered_days"));

@@ -19,6 +19,10 @@ json_t *ex_report_methods_blocks(const ex_report *r);
 char *ex_report_action_text(const json_t *action);
 /* The exposure window and log coverage of a server, as blocks. */
 json_t *ex_report_exposure_blocks(const json_t *host);
+/* What the update path says when an assessment has no remediation step: with
+ * no build (or a build the knowledge base cannot judge) nothing is known, which
+ * is not the same as "no update needed". */
+const char *ex_report_no_update_text(const json_t *assessment);
 /* "name (state)" list of at most max names from a JSON array, "and N more". */
 char *ex_report_name_list(const json_t *names, size_t max);
 

@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -138,17 +139,20 @@ int ex_store_default_path(char *out, size_t n)
     char dir[4096];
     if (ex_kb_data_dir(NULL, dir, sizeof dir) != 0)
         return -1;
-    /* ex_kb_data_dir names $XDG_DATA_HOME/exaudit; create it and its parent. */
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", dir);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir(parent, 0700) != 0 && errno != EEXIST)
+    /* ex_kb_data_dir names $XDG_DATA_HOME/exaudit or ~/.local/share/exaudit;
+     * create every missing level: a fresh account has no ~/.local at all. */
+    for (char *p = dir + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        int rc = mkdir(dir, 0700);
+        *p = c;
+        if (rc != 0 && errno != EEXIST)
             return -1;
+        if (!c)
+            break;
     }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
     int k = snprintf(out, n, "%s/%s", dir, EX_STORE_FILE);
     return k > 0 && (size_t)k < n ? 0 : -1;
 }
@@ -214,6 +218,12 @@ ex_store *ex_store_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* The inventory says which customer runs which vulnerable server: a new file is the owner's alone (SQLite
+     * gives its -wal and -shm files the database file's mode). An existing file keeps the mode it was given. */
+    bool named = *path && strcmp(path, ":memory:") && strncmp(path, "file:", 5);
+    int fd = named ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
+    if (fd >= 0)
+        close(fd);
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK || pragma_setup(s) != 0 || store_migrate(s) != 0) {
         snprintf(err, errlen, "%s: %s", path, s->err[0] ? s->err : sqlite3_errmsg(s->db));

@@ -121,8 +121,19 @@ static void csv_row_free(csv_row *r)
     r->n = 0;
 }
 
+/* The field separator: ',' (RFC 4180), or ';' when the header row has no ','
+ * but a ';' (what Excel writes in German and other locales whose decimal mark
+ * is a comma). */
+static char csv_separator(const char *t, size_t len)
+{
+    size_t eol = 0;
+    while (eol < len && t[eol] != '\n' && t[eol] != '\r')
+        eol++;
+    return memchr(t, ',', eol) == NULL && memchr(t, ';', eol) != NULL ? ';' : ',';
+}
+
 /* Parse one record at *pos; returns 1 for a row, 0 at the end, -1 on error. */
-static int csv_next(const char *t, size_t len, size_t *pos, csv_row *row, char *err, size_t errlen)
+static int csv_next(const char *t, size_t len, size_t *pos, char sep, csv_row *row, char *err, size_t errlen)
 {
     size_t p = *pos;
     if (p >= len)
@@ -141,7 +152,7 @@ static int csv_next(const char *t, size_t len, size_t *pos, csv_row *row, char *
                     quoted = false, p++;
                     continue;
                 }
-            } else if (!quoted && (c == ',' || c == '\n' || c == '\r'))
+            } else if (!quoted && (c == sep || c == '\n' || c == '\r'))
                 break;
             if (k >= CSV_FIELD_MAX || c == '\0') {
                 snprintf(err, errlen, "field too long or holds a NUL byte");
@@ -160,7 +171,7 @@ static int csv_next(const char *t, size_t len, size_t *pos, csv_row *row, char *
         if (!(row->field[row->n] = strndup(buf, k)))
             return -1;
         row->n++;
-        if (p < len && t[p] == ',') {
+        if (p < len && t[p] == sep) {
             p++;
             continue;
         }
@@ -246,7 +257,8 @@ long ex_store_import_csv(ex_store *s, const char *text, size_t len, char *err, s
     err[0] = '\0';
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) /* a BOM, as spreadsheet programs write */
         pos = 3;
-    if (csv_next(text, len, &pos, &r, err, errlen) != 1 || csv_header(&r, &c, err, errlen) != 0) {
+    char sep = csv_separator(text + pos, len - pos);
+    if (csv_next(text, len, &pos, sep, &r, err, errlen) != 1 || csv_header(&r, &c, err, errlen) != 0) {
         if (!err[0])
             snprintf(err, errlen, "no header row");
         csv_row_free(&r);
@@ -256,7 +268,7 @@ long ex_store_import_csv(ex_store *s, const char *text, size_t len, char *err, s
     if (store_begin(s) != 0)
         return -1;
     int rc = 0, k;
-    while (rc == 0 && (k = csv_next(text, len, &pos, &r, err, errlen)) != 0) {
+    while (rc == 0 && (k = csv_next(text, len, &pos, sep, &r, err, errlen)) != 0) {
         line++;
         if (k < 0 || rows >= CSV_ROWS_MAX)
             rc = -1;

@@ -64,7 +64,7 @@ static void print_families(FILE *out, const ex_assessment *a, bool color)
         fprintf(out, "  %-24s %s%-10s%s ", l->family[0] ? l->family : "Other CVEs", ex_status_color(l->status, color),
                 ex_status_name(l->status), color ? EX_C_RESET : "");
         if (l->members > 1)
-            fprintf(out, "%zu of %zu CVEs not patched; ", l->affected, l->members);
+            fprintf(out, "%zu of %zu CVEs not known to be patched; ", l->affected, l->members);
         fprintf(out, "%s: %s\n", l->example->cve->id, l->example->basis);
     }
 }

@@ -22,11 +22,21 @@ expect_eq "build --help exits 0" "$RC" 0
 expect_contains "build --help describes the forms" "$OUT" "Version 15.1 (Build 2176.9)"
 run "$EXAUDIT" --help
 expect_contains "top-level help lists exit codes" "$OUT" "Exit codes"
+# runtime errors (exit 3): unreadable input, unwritable output
+run "$EXAUDIT" build <"$TMP"
+expect_eq "a directory on stdin exits 3" "$RC" 3
+expect_contains "unreadable stdin is named as such" "$ERR" "cannot read standard input"
+if [ -w /dev/full ]; then
+    "$EXAUDIT" kb >/dev/full 2>/dev/null
+    expect_eq "kb with a full disk on stdout exits 3" "$?" 3
+fi
 
 # --- the CU-only answer is "possibly", with the threshold named ---
 run "$EXAUDIT" build 15.1.2176
 expect_contains "CU-only build is possibly vulnerable" "$OUT" "possibly vulnerable: CU19"
 expect_contains "CU-only names the first fixed build" "$OUT" "builds below 15.1.2176.9"
+# The issue: for a CU-only build "vulnerable" is wrong; so is a family count that says "not patched".
+expect_not_contains "CU-only family line claims no certain 'not patched'" "$OUT" "CVEs not patched"
 
 # --- stdin, one per line, blank lines ignored, an overlong line is an error not a crash ---
 { echo "15.1.2176.9"; echo; echo "  Exchange/15.02.0858.002  "; head -c 5000 /dev/zero | tr '\0' 7; echo; echo "14.3.123.4"; } >"$TMP/in"
@@ -37,12 +47,29 @@ import json,sys
 for l in sys.stdin: json.loads(l)' <<<"$OUT"
 expect_contains "overlong line reported" "$OUT" '"error":"line longer than 1023 bytes"'
 line2="$(sed -n 2p <<<"$OUT")"
-check "X-ServerApplication form parsed to 15.2.858.2" python3 -c '
+# X-ServerApplication and owaVer= carry component builds: samples 05/06 show 15.2.858.2
+# on a 2019 CU9 server whose first build is 15.2.858.5 (remote-detection.md §1 V5/V6,
+# §6.9). Like scan (docs/probes.md "Precision"), build takes only their CU.
+check "X-ServerApplication form: CU 15.2.858 only, ProxyShell possibly" python3 -c '
 import json,sys
 j=json.loads(sys.argv[1]); b=j["build"]
-assert b["version"]=="15.2.858.2" and b["version_long"]=="15.02.0858.002", b
-assert b["precision"]=="approx" and b["nearest_known"] is not None, b
-assert j["schema"]=="exaudit.host/1"' "$line2"
+assert b["version"]=="15.2.858" and b["version_long"]=="15.02.0858", b
+assert b["precision"]=="cu" and b["cu"]=="CU9", b
+assert {c["id"]:c for c in j["cves"]}["CVE-2021-34473"]["status"]=="possibly"
+assert j["schema"]=="exaudit.host/1" and j["input"]=="  Exchange/15.02.0858.002  "' "$line2"
+run "$EXAUDIT" build --json "owaVer=15.2.858.2"
+check "owaVer= form: CU only" python3 -c '
+import json,sys
+b=json.loads(sys.argv[1])["build"]
+assert b["version"]=="15.2.858" and b["precision"]=="cu", b' "$OUT"
+
+# --- a list saved by Windows (Out-File -Encoding utf8) starts with a UTF-8 BOM, lines end in CRLF ---
+printf '\xef\xbb\xbfVersion 15.1 (Build 2176.9)\r\n15.2.1544.4\r\n' >"$TMP/bom"
+run "$EXAUDIT" build --json <"$TMP/bom"
+check "BOM and CRLF: both builds parsed" python3 -c '
+import json,sys
+v=[json.loads(l)["build"]["version"] for l in sys.stdin]
+assert v==["15.1.2176.9","15.2.1544.4"], v' <<<"$OUT"
 
 # --- the JSON host record (docs/schema.md) ---
 run "$EXAUDIT" build --json 15.1.2176
@@ -82,6 +109,14 @@ PY
 }
 resign "$bundle" 2099.01.01 >"$TMP/newer.bundle"
 resign "$bundle" 2001.01.01 >"$TMP/older.bundle"
+# A --data DIR without a bundle (a typo, an unmounted share) is said, not silently replaced by the built-in data.
+run "$EXAUDIT" build --data "$TMP/no-such-dir" 15.1.2176.9
+expect_contains "--data without a bundle: warned" "$ERR" "no knowledge-base bundle in $TMP/no-such-dir"
+mkdir -p "$TMP/old-data" && cp "$TMP/older.bundle" "$TMP/old-data/kb.bundle"
+run "$EXAUDIT" build --data "$TMP/old-data" 15.1.2176.9
+expect_contains "--data with a bundle older than the built-in one: warned" "$ERR" "(2001.01.01) is older than the built-in"
+run env XDG_DATA_HOME="$TMP/empty-xdg" "$EXAUDIT" build 15.1.2176.9
+expect_eq "no --data and no bundle installed: no warning" "$ERR" ""
 run "$EXAUDIT" kb --data "$data" update "$TMP/older.bundle"
 expect_eq "older bundle refused (exit 3)" "$RC" 3
 expect_contains "older bundle: says why" "$ERR" "older"
@@ -112,6 +147,20 @@ run "$EXAUDIT" kb --data "$data"
 expect_contains "URL bundle in use" "$OUT" "2099.02.02"
 run "$EXAUDIT" build --data "$data" --json 15.1.2176.9
 expect_contains "build uses the installed bundle" "$OUT" '"version":"2099.02.02"'
+# "older than the one in use" means the installed bundle, not only the built-in tables
+sum_before="$(sha256sum "$data/kb.bundle")"
+run "$EXAUDIT" kb --data "$data" update "$TMP/newer.bundle"
+expect_eq "bundle older than the installed one refused" "$RC" 3
+expect_eq "refused bundle changed nothing" "$(sha256sum "$data/kb.bundle")" "$sum_before"
+
+# --- without --data: $XDG_DATA_HOME/exaudit, else ~/.local/share/exaudit ---
+run env XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/home" "$EXAUDIT" kb update "$TMP/newer.bundle"
+expect_eq "kb update into XDG_DATA_HOME" "$RC" 0
+check "bundle installed under XDG_DATA_HOME/exaudit" test -s "$TMP/xdg/exaudit/kb.bundle"
+run env XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/home" "$EXAUDIT" kb
+expect_contains "kb reads XDG_DATA_HOME" "$OUT" "2099.01.01"
+run env -u XDG_DATA_HOME HOME="$TMP/home" "$EXAUDIT" kb update "$TMP/newer.bundle"
+check "without XDG_DATA_HOME: ~/.local/share/exaudit" test -s "$TMP/home/.local/share/exaudit/kb.bundle"
 
 # --- the man page renders ---
 if command -v man >/dev/null; then

@@ -28,6 +28,15 @@ scan_records() { # fleet file -> host records (JSON Lines)
 # --- the fleet ----------------------------------------------------------------
 run ex hosts import "$FIX/hosts.csv"
 expect_eq "hosts import: 7 hosts" "$OUT" "7 hosts imported"
+# Excel in a German locale writes ';'-separated CSV (with a BOM and CRLF): accepted,
+# with the separator taken from the header row (regression: "no 'target' column").
+DBS="$TMP/semicolon.db"
+printf '\xef\xbb\xbftarget;customer;name;tags\r\nmail.mueller.example;"M\xc3\xbcller GmbH; Co. KG";MAIL01;"prod;dag1"\r\n' >"$TMP/excel-de.csv"
+run "$EXAUDIT" hosts import --db "$DBS" "$TMP/excel-de.csv"
+expect_eq "hosts import of a ';'-separated file" "$OUT" "1 hosts imported"
+run "$EXAUDIT" hosts --db "$DBS" --json
+expect_contains "';' CSV: quoted customer with a ';' inside" "$OUT" '"customer":"Müller GmbH; Co. KG"'
+expect_contains "';' CSV: quoted tags" "$OUT" '"tags":"dag1,prod"'
 scan_records "$FIX/fleet-a.txt" >"$TMP/a.jsonl"
 run ex record scan "$TMP/a.jsonl"
 expect_eq "record scan A" "$OUT" "run 1: 7 hosts recorded"
@@ -66,6 +75,14 @@ run ex hosts --cve CVE-2021-26855
 expect_contains "which hosts are hit by ProxyLogon: EXCH01" "$OUT" "EXCH01"
 expect_contains "which hosts are hit by ProxyLogon: the 2013 server" "$OUT" "LEGACY"
 expect_not_contains "ProxyLogon: not the SE server" "$OUT" "EXCH02"
+run ex hosts --cve cve-2021-26855
+expect_contains "--cve is case-insensitive (regression: lower case listed 0 hosts)" "$OUT" "EXCH01"
+# Before the knowledge base knows today's CVE, "0 hosts" would read as "nobody
+# is hit": it is an error that says to update the knowledge base (regression).
+run ex hosts --cve CVE-2026-99999
+expect_eq "--cve unknown to the knowledge base: exit 3" "$RC" "3"
+expect_contains "--cve unknown: says to update" "$ERR" "CVE-2026-99999 is not in the knowledge base"
+expect_not_contains "--cve unknown: no '0 hosts'" "$ERR" "0 hosts"
 
 # --- reports --------------------------------------------------------------------
 run ex report --lang en --aware-since 2021-03-05T08:30:00Z -o "$TMP/en.html"
@@ -90,6 +107,7 @@ expect_contains "en: web shell path" "$en" "FrontEnd/HttpProxy/owa/auth/RedirSui
 expect_contains "en: web shell hash" "$en" "5e4d3c2b1a0f9e8d7c6b5a49382716059f8e7d6c5b4a39281706f5e4d3c2b1a0"
 expect_contains "en: rule" "$en" "APT_WEBSHELL_HAFNIUM_Chopper_WebShell"
 expect_contains "en: log coverage" "$en" "Logging/HttpProxy/Ecp"
+expect_not_contains "en: hunts with log coverage are not flagged as blind" "$en" "The hunt read no dated log entry"
 expect_contains "en: patch time from the timeline closes the window" "$en" "The evidence shows the fix installed at 2021-03-10T21:14:00Z"
 expect_contains "en: certificate" "$en" "CN=exch01.contoso.example"
 expect_contains "en: NTLM names" "$en" "exch01.corp.contoso.example"
@@ -97,6 +115,12 @@ expect_contains "en: support ended" "$en" "ended 2025-10-14"
 expect_contains "en: methods: possibly" "$en" "does not mean &quot;probably&quot;"
 expect_contains "en: methods: probes recorded" "$en" "owa-logon"
 expect_not_contains "en: no script" "$en" "<script"
+# The unreachable server has no build: its update path is unknown, not "no update
+# needed" (a guess that reads as certain; regression).
+vpn_section=$(awk '/<h2>vpn.contoso.example /,/<\/section>/' "$TMP/en.html")
+expect_contains "en: unreachable server: its section is there" "$vpn_section" "Update path"
+expect_contains "en: unreachable server: update path unknown" "$vpn_section" "No update path: the build is not known."
+expect_not_contains "en: unreachable server: not 'no update needed'" "$vpn_section" "No update needed"
 for pat in "src=" "href=\"http" "url(" "@import" "<link" "<iframe" "<object"; do
     expect_not_contains "en: no external resource ($pat)" "$en" "$pat"
 done
@@ -105,11 +129,21 @@ run ex report --lang de -o "$TMP/de.html"
 de=$(cat "$TMP/de.html")
 expect_contains "de: title" "$de" "Exchange-Sicherheitsbericht"
 expect_contains "de: html lang" "$de" '<html lang="de">'
+expect_contains "de: severity translated in the findings table" "$de" "<tr><td>kritisch<br>"
+expect_contains "de: 'Bewertung' for verdict" "$de" "<th>Bewertung</th>"
+expect_not_contains "de: not the court's 'Urteil'" "$de" "Urteil"
+expect_contains "de: knowledge-base origin in German (regression: 'built-in')" "$de" "), eingebaut</td>"
 expect_contains "de: summary" "$de" "Zusammenfassung für die Leitung"
 expect_contains "de: GDPR draft" "$de" "Entwurf: Meldung einer Verletzung des Schutzes personenbezogener Daten (DSGVO Art. 33)"
 expect_contains "de: keine Rechtsberatung" "$de" "keine Rechtsberatung"
 expect_contains "de: status translated" "$de" "verwundbar"
 expect_contains "de: methods" "$de" "Anhang: Methoden und Grenzen"
+# German wording: the exposure began no later than the fix's publication
+# ("spätestens seit"; "seit mindestens" was ambiguous), and "mitigation" is
+# "Abhilfe" throughout.
+expect_contains "de: exposure window wording" "$de" "Exponiert spätestens seit"
+expect_not_contains "de: no 'seit mindestens'" "$de" "seit mindestens"
+expect_not_contains "de: no 'Abschwächung'" "$de" "Abschwächung"
 # The verdict's own sentences (CVE basis, update path) are German too, rendered from the
 # record's sentence codes; the English sentences of the record do not leak into it.
 expect_contains "de: CVE basis in German" "$de" "erster korrigierter Build 15.1.2176.9 (CU19 Mar21SU)"
@@ -128,11 +162,34 @@ expect_contains "de: deadline = awareness + 72 h" "$de" "$deadline"
 # German from the locale, with only C.UTF-8 on the machine.
 run env LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= "$EXAUDIT" report --db "$DB" --format md
 expect_contains "language from LANG=de_DE.UTF-8" "$OUT" "# Exchange-Sicherheitsbericht"
+expect_contains "de md: no build, no update path (not 'kein Update nötig')" "$OUT" "Kein Update-Pfad: der Build ist nicht bekannt."
+# Support status in the German summary table (Exchange 2016 ended 2025-10-14,
+# README.md). Regression: the Markdown table printed the raw "ended".
+expect_contains "de md: support translated" "$OUT" "| CVE-2021-26855 verwundbar | beendet | kompromittiert |"
+expect_not_contains "de md: no raw support key" "$OUT" "| ended |"
+expect_contains "de md: severity translated (regression: 'critical')" "$OUT" "- kritisch 2021-03-03T06:49:53Z: Set-OabVirtualDirectory"
+# LANGUAGE is a priority list (GNU gettext manual, "The LANGUAGE variable"): the
+# first language with a catalogue wins. Regression: "fr:de" gave English.
+run env LANGUAGE=fr:de LANG=C LC_ALL= "$EXAUDIT" report --db "$DB" --format md
+expect_contains "LANGUAGE=fr:de gives German" "$OUT" "# Exchange-Sicherheitsbericht"
+run env LANGUAGE=en:de LANG=de_DE.UTF-8 LC_ALL= "$EXAUDIT" report --db "$DB" --format md
+expect_contains "LANGUAGE=en:de gives English" "$OUT" "# Exchange security report"
 run env LANG=C LC_ALL= LANGUAGE= "$EXAUDIT" report --db "$DB" --format md --customer Fabrikam
 expect_contains "C locale gives English" "$OUT" "# Exchange security report"
 expect_contains "customer filter, md: no draft for Fabrikam (not hunted)" "$OUT" "GDPR Art. 33: no notification draft"
 expect_contains "why no draft is given" "$OUT" "no compromise hunt was recorded"
 expect_not_contains "customer filter keeps other customers out" "$OUT" "EXCH01"
+# The customer match is exact: a misspelt customer is an error, not an empty
+# report that says "Nothing urgent". (Regression: it was the latter, exit 0.)
+run ex report --customer contoso --format md --lang en
+expect_eq "report for an unknown customer: exit 3" "$RC" "3"
+expect_contains "report for an unknown customer: says so" "$ERR" "no servers of customer 'contoso'"
+expect_not_contains "report for an unknown customer: no 'nothing urgent' report" "$OUT" "Nothing urgent"
+# An unwritable -o names the file and the system's reason (regression: it printed
+# SQLite's "no more rows available").
+run ex report --lang en -o "$TMP/no-such-dir/r.html"
+expect_eq "report -o into a missing directory: exit 3" "$RC" "3"
+expect_contains "report -o error names the cause" "$ERR" "cannot write $TMP/no-such-dir/r.html: No such file or directory"
 run ex report --customer Contoso --format md --lang en
 expect_contains "Contoso md: draft" "$OUT" "Draft: notification of a personal data breach"
 
@@ -172,6 +229,21 @@ run ex diff 4 4
 expect_eq "diff of a run with itself is empty" "$OUT" "changes from run 4 to run 4"
 run ex diff 1 99
 expect_eq "diff: unknown run is an error" "$RC" "3"
+# Run 2 is the recorded hunt: it holds no host results, so comparing it as a scan
+# would list every host as gone. (Regression: it did.)
+run ex diff 1 2
+expect_eq "diff: a hunt run is refused" "$RC" "3"
+expect_contains "diff: says why" "$ERR" "run 2 is a hunt run"
+expect_not_contains "diff: no bogus 'gone' for a hunt run" "$OUT" "gone"
+# A scan run that holds no host (here: a recorded file with nothing readable)
+# is skipped by the default diff: compared, every host would read "gone".
+printf 'not json\n' >"$TMP/nothing.jsonl"
+run ex record scan "$TMP/nothing.jsonl"
+expect_eq "an empty recorded scan: run 5, exit 3" "$OUT/$RC" "run 5: 0 hosts recorded/3"
+run ex diff
+expect_contains "diff default skips the empty run" "$OUT" "changes from run 1 to run 4"
+expect_contains "diff says which run it skipped" "$ERR" "skipping scan run 5 (done, 0 hosts)"
+expect_not_contains "diff default: no bogus 'gone' from the empty run" "$OUT" "gone              exch02"
 
 # --- kb update + rescore: which customers are hit by today's CVE? -----------------
 # A synthetic "today's CVE" (CVE-2026-99999), fixed only in a new SE security
@@ -185,6 +257,10 @@ printf 'CVE-2026-99999\t\tSep26SU\tSE\tRTM\t15.2.2562.50\tsu\t\tconfirmed\ttest 
 "$BUILD_DIR/kbgen" --bundle "$TMP/kb2" >"$TMP/kb2.bundle" 2>"$TMP/kbgen.err"
 run "$EXAUDIT" kb update "$TMP/kb2.bundle"
 expect_eq "kb update with the new bundle" "$RC" "0"
+# Until rescored, the stored verdicts are those of the old knowledge base: the
+# fleet view says so (regression: "hosts --cve" for the new CVE silently gave 0).
+run ex hosts --cve CVE-2026-99999
+expect_contains "before rescore: hosts warns that verdicts are stale" "$ERR" "assessed with a knowledge base older than 2026.09.08: run 'exaudit rescore'"
 run ex rescore
 expect_contains "rescore after kb update reports the change" "$ERR" "against knowledge base 2026.09.08"
 run ex hosts --cve CVE-2026-99999
@@ -192,11 +268,34 @@ expect_contains "today's CVE hits the SE RTM server of Contoso" "$OUT" "EXCH02"
 expect_contains "with its customer" "$OUT" "Contoso"
 expect_contains "and the Exchange 2019 server (no fix for its CU)" "$OUT" "new.contoso.example"
 expect_eq "and nothing else (2016 and the unreachable host are not hit)" "$(grep -c . <<<"$OUT")" "2"
+expect_not_contains "after rescore: no stale warning" "$ERR" "older than"
+run ex report --lang en
+expect_contains "report after kb update: the installed knowledge base" "$OUT" "2026.09.08 (2026-09-08), installed update</td>"
+expect_not_contains "report: no local bundle path in the customer's document" "$OUT" "$XDG_DATA_HOME"
+
+# --- the default inventory on a fresh account ------------------------------------------
+# No --db and no XDG_DATA_HOME: ~/.local/share/exaudit/inventory.db (XDG Base
+# Directory default), created with every missing directory. Regression: a HOME
+# without ~/.local failed with "cannot create the data directory".
+mkdir -p "$TMP/freshhome"
+run env -u XDG_DATA_HOME HOME="$TMP/freshhome" "$EXAUDIT" hosts add --customer Initech fresh.initech.example
+expect_eq "default inventory on a fresh HOME: exit 0" "$RC" "0"
+check "default inventory created under ~/.local/share/exaudit" test -s "$TMP/freshhome/.local/share/exaudit/inventory.db"
+run env -u XDG_DATA_HOME HOME="$TMP/freshhome" "$EXAUDIT" hosts --customer Initech
+expect_contains "default inventory is found again" "$OUT" "fresh.initech.example"
 
 # --- hosts add / tag / rm -------------------------------------------------------------
 run ex hosts add --customer Initech --tag new spare.initech.example
 expect_eq "hosts add" "$RC" "0"
 run ex hosts tag spare.initech.example dmz
+# One server that was never hunted: singular, in both languages (regression:
+# "1 Server wurden nicht untersucht"); Fabrikam's three take the plural.
+run ex report --customer Initech --format md --lang de
+expect_contains "de: one server not hunted (singular)" "$OUT" "1 Server wurde nicht untersucht: ob er kompromittiert wurde"
+run ex report --customer Initech --format md --lang en
+expect_contains "en: one server not hunted (singular)" "$OUT" "1 server was not hunted: whether it was compromised"
+run ex report --customer Fabrikam --format md --lang de
+expect_contains "de: three servers not hunted (plural)" "$OUT" "3 Server wurden nicht untersucht: ob sie kompromittiert wurden"
 run ex hosts --tag dmz --json
 expect_contains "hosts tag" "$OUT" '"tags":"dmz,new"'
 run ex hosts rm spare.initech.example
@@ -233,3 +332,87 @@ run "$EXAUDIT" record scan --db "$DB2" --resume "$TMP/a2.jsonl"
 expect_contains "resume continues the run" "$OUT" "run 1: $((total - 4)) hosts recorded, 4 already recorded"
 expect_eq "after resume: every host once" "$(sqlite3 "$DB2" "SELECT count(*), count(DISTINCT host_id) FROM results")" "$total|$total"
 expect_eq "after resume: one run, done" "$(sqlite3 "$DB2" "SELECT count(*), max(status) FROM runs")" "1|done"
+
+# --- GDPR draft for attempts against a vulnerable server ---------------------------------
+# A ProxyLogon request (the HELSECERT line of logs-and-builds.md §3.1) against the
+# Exchange 2013 CU23 server below Mar21SU 15.0.1497.12 (KB5000871; shared/reference/
+# exchange-cve-fixes.tsv): it was exploitable while attacked, so a draft is due; but
+# nothing shows a compromise, and the draft must not say there was one (regression: "signs of attack and compromise").
+DB3="$TMP/attempt.db"
+"$EXAUDIT" hosts import --db "$DB3" "$FIX/hosts.csv" >/dev/null
+"$EXAUDIT" record scan --db "$DB3" "$TMP/a.jsonl" >/dev/null
+python3 - "$FIX/hunt-proxylogon.json" >"$TMP/attempt.json" <<'PY'
+import json, sys
+src = json.load(open(sys.argv[1]))
+f = next(f for f in src["findings"] if f["kind"] == "exploitation-attempt")
+f["subject"] = "legacy.fabrikam.example"
+print(json.dumps({"host": "legacy.fabrikam.example", "findings": [f]}))
+PY
+run "$EXAUDIT" record hunt --db "$DB3" "$TMP/attempt.json"
+expect_eq "record an attempt on the vulnerable 2013 server" "$RC" "0"
+expect_eq "record: one finding is singular" "$OUT" "run 2: hunt of legacy.fabrikam.example recorded, 1 finding"
+run "$EXAUDIT" report --db "$DB3" --customer Fabrikam --format md --lang en
+expect_contains "attempt on a vulnerable server: a draft" "$OUT" "Draft: notification of a personal data breach"
+expect_contains "attempt: the reason" "$OUT" "exploitation attempts against a CVE the server was vulnerable to"
+expect_contains "attempt: no compromise is claimed" "$OUT" "show signs of attack; a compromise cannot be excluded:"
+expect_not_contains "attempt: not 'attack and compromise'" "$OUT" "signs of attack and compromise"
+run "$EXAUDIT" report --db "$DB3" --customer Fabrikam --format md --lang de
+expect_contains "attempt (de): no compromise is claimed" "$OUT" "Anzeichen eines Angriffs; eine Kompromittierung ist nicht auszuschließen:"
+
+# --- record: input that is not what it claims ---------------------------------------------
+# A hunt document that does not parse, or a hunt stream with a broken line, must
+# not become a recorded hunt (regression: garbage was recorded as a hunt with 0
+# findings, i.e. "nothing found", and a broken stream as a truncated hunt).
+DB4="$TMP/garbage.db"
+printf 'garbage{\n' >"$TMP/garbage.json"
+run "$EXAUDIT" record hunt --db "$DB4" --host exch01.contoso.example "$TMP/garbage.json"
+expect_eq "record hunt of garbage: exit 3" "$RC" "3"
+expect_contains "record hunt of garbage: says so" "$ERR" "not the JSON output of exaudit hunt; nothing recorded"
+expect_eq "record hunt of garbage: no hunt stored" "$(sqlite3 "$DB4" "SELECT count(*) FROM hunts")" "0"
+python3 - "$FIX/hunt-proxylogon.json" >"$TMP/broken-stream.jsonl" <<'PY'
+import json, sys
+fs = json.load(open(sys.argv[1]))["findings"]
+print(json.dumps(fs[0])); print('{"severity": "critical", "kind": "BROKEN-LINE'); [print(json.dumps(f)) for f in fs[1:]]
+PY
+run "$EXAUDIT" record hunt --db "$DB4" --host exch01.contoso.example "$TMP/broken-stream.jsonl"
+expect_eq "record hunt of a broken stream: exit 3" "$RC" "3"
+expect_eq "record hunt of a broken stream: no hunt stored" "$(sqlite3 "$DB4" "SELECT count(*) FROM hunts")" "0"
+grep -v 'BROKEN-LINE' "$TMP/broken-stream.jsonl" >"$TMP/stream.jsonl"
+run "$EXAUDIT" record hunt --db "$DB4" --host exch01.contoso.example "$TMP/stream.jsonl"
+expect_contains "record hunt of the intact stream: all four findings" "$OUT" "recorded, 4 findings"
+{ head -n 2 "$TMP/a.jsonl"; echo 'not json'; } >"$TMP/scan-broken.jsonl"
+run "$EXAUDIT" record scan --db "$DB4" "$TMP/scan-broken.jsonl"
+expect_eq "record scan with an unreadable line: exit 3" "$RC" "3"
+expect_contains "record scan: the readable hosts are kept" "$OUT" "2 hosts recorded"
+expect_contains "record scan: the unreadable line is reported" "$ERR" "1 unreadable line skipped"
+
+# --- no draft after one clean hunt: the reason, in the singular ---------------------------
+DB5="$TMP/clean.db"
+"$EXAUDIT" hosts import --db "$DB5" "$FIX/hosts.csv" >/dev/null
+"$EXAUDIT" record scan --db "$DB5" "$TMP/a.jsonl" >/dev/null
+printf '{"host": "mail.fabrikam.example", "findings": []}\n' >"$TMP/clean-hunt.json"
+run "$EXAUDIT" record hunt --db "$DB5" "$TMP/clean-hunt.json"
+expect_eq "record a clean hunt" "$OUT" "run 2: hunt of mail.fabrikam.example recorded, 0 findings"
+run "$EXAUDIT" report --db "$DB5" --customer Fabrikam --format md --lang en
+expect_contains "one clean hunt: no draft, singular reason" "$OUT" "the compromise hunt recorded for 1 server found no compromise"
+expect_contains "two servers not hunted: plural" "$OUT" "2 servers were not hunted"
+# That hunt carried no log coverage: its "nothing found" must not read as evidence
+# (regression: the server's section said nothing about it).
+expect_contains "a hunt without log coverage is flagged" "$OUT" "The hunt read no dated log entry: that it found nothing says nothing about attacks."
+run "$EXAUDIT" report --db "$DB5" --customer Fabrikam --format md --lang de
+expect_contains "one clean hunt (de): singular" "$OUT" "der für 1 Server erfasste Kompromittierungs-Hunt fand keine Kompromittierung"
+
+# --- a new inventory file is the owner's alone (it maps customers to vulnerable servers) ---
+(umask 022 && "$EXAUDIT" hosts add --db "$TMP/private.db" --customer Initech private.initech.example >/dev/null)
+expect_eq "a new inventory is created mode 600 whatever the umask" "$(stat -c %a "$TMP/private.db")" "600"
+touch "$TMP/shared.db" && chmod 640 "$TMP/shared.db"
+"$EXAUDIT" hosts add --db "$TMP/shared.db" --customer Initech shared.initech.example >/dev/null
+expect_eq "an existing inventory keeps the mode it was given" "$(stat -c %a "$TMP/shared.db")" "640"
+
+# --- diff, report and rescore never create an inventory (a mistyped --db must not report on an empty fleet) ---
+for cmd in diff report rescore; do
+    run "$EXAUDIT" $cmd --db "$TMP/typo-$cmd.db"
+    expect_eq "$cmd on a missing inventory: exit 3" "$RC" "3"
+    expect_contains "$cmd on a missing inventory: says so" "$ERR" "no inventory at $TMP/typo-$cmd.db"
+    check "$cmd on a missing inventory: creates nothing" test ! -e "$TMP/typo-$cmd.db"
+done

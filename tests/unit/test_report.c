@@ -121,6 +121,38 @@ TEST(gdpr_draft_for_an_attempt_on_a_vulnerable_server_with_72_hours)
     ex_store_close(b.s);
 }
 
+/* The hunt knew when the fix went in (ExSetup.exe's time): a server patched and rescanned after the attacks was
+ * still exploitable while they were seen, and one patched before them was not, whatever today's scan says.
+ * Mar21SU (2021-03-02) came after attempts on 2021-02-27 (Volexity's first exploitation dates, README.md). */
+TEST(gdpr_draft_follows_the_hunt_timeline_not_todays_build)
+{
+    char path[256], err[256];
+    built b;
+    b.s = ex_store_open(t_temp_db(path, sizeof path), err, sizeof err);
+    int64_t scan = ex_store_begin_run(b.s, "scan", NULL), hunt = ex_store_begin_run(b.s, "hunt", NULL);
+    put_build(b.s, scan, "late.example", "15.1.2176.9");  /* fixed today, fixed too late */
+    put_build(b.s, scan, "early.example", "15.1.2176.9"); /* fixed before the attempts */
+    ex_findings a1 = {0}, a2 = {0};
+    push(&a1, EX_KIND_ATTEMPT, EX_SEV_HIGH, "CVE-2021-26855", "C:/HttpProxy/Ecp/x.LOG", 1614412800);
+    push(&a2, EX_KIND_ATTEMPT, EX_SEV_HIGH, "CVE-2021-26855", "C:/HttpProxy/Ecp/y.LOG", 1614412800);
+    json_t *late = json_pack("{s:s}", "exploitable_during_attacks", "yes");
+    json_t *early = json_pack("{s:s}", "exploitable_during_attacks", "no");
+    ex_store_put_hunt(b.s, hunt, "late.example", &a1, NULL, late);
+    ex_store_put_hunt(b.s, hunt, "early.example", &a2, NULL, early);
+    build_report(&b, 0);
+    const json_t *incs = json_object_get(b.r.gdpr, "incidents");
+    CHECK(json_is_true(json_object_get(b.r.gdpr, "reportable")));
+    CHECK_INT(json_array_size(incs), 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(incs, 0), "host")), "late.example");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(incs, 0), "reason")), "exploitable-while-attacked");
+    ex_report_free(&b.r);
+    json_decref(late);
+    json_decref(early);
+    ex_findings_free(&a1);
+    ex_findings_free(&a2);
+    ex_store_close(b.s);
+}
+
 TEST(no_gdpr_draft_when_only_patched_servers_were_attacked)
 {
     char path[256], err[256];

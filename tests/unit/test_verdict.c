@@ -6,6 +6,8 @@
  * vulnerable-build lists, HealthChecker's Extended Protection rule, Microsoft's
  * lifecycle dates. Build numbers quoted as literals are the ones those sources
  * (or Microsoft's build-number page they refer to) print. */
+#include <string.h>
+
 #include "kb.h"
 #include "t.h"
 #include "util.h"
@@ -191,7 +193,27 @@ TEST(unknown_revision_is_approx)
     ex_assessment_free(&a);
     a = assess("15.2.858.2");
     CHECK_INT(a.precision, EX_PRECISION_APPROX);
+    /* Microsoft's build page: 2019 CU9 is 15.2.858.5, so .2 lies below every known
+     * build of CU9; the note must not call 858.5 "nearest lower". */
+    CHECK_CONTAINS(a.build_note, "below the lowest known build of its CU");
+    CHECK(strstr(a.build_note, "nearest lower") == NULL);
     ex_assessment_free(&a);
+}
+
+/* A build whose CU is in no table: Exchange 2007 (SP3 8.3.83.6, Microsoft's build
+ * page for 2007) and Exchange 2010 SP2 (14.2.247.5; the data starts at 2010 SP3).
+ * CSS-Exchange Test-ProxyLogon.md says Exchange 2010 is affected by CVE-2021-26857,
+ * fixed only for SP3 (RU32): nothing shows such a server patched. */
+TEST(unknown_cu_is_never_plain_patched)
+{
+    const char *builds[] = {"8.3.83.6", "14.2.247.5", "6.5.7638.1"};
+    for (size_t i = 0; i < sizeof builds / sizeof builds[0]; i++) {
+        ex_assessment a = assess(builds[i]);
+        if (a.worst != EX_STATUS_UNKNOWN)
+            t_fail(__FILE__, __LINE__, "%s: overall %s, expected unknown", builds[i], ex_status_name(a.worst));
+        CHECK_INT(a.support, EX_SUPPORT_ENDED);
+        ex_assessment_free(&a);
+    }
 }
 
 TEST(newer_than_knowledge_base_is_never_plain_patched)
@@ -200,6 +222,19 @@ TEST(newer_than_knowledge_base_is_never_plain_patched)
     CHECK(a.newer_than_kb);
     CHECK(a.worst != EX_STATUS_PATCHED);
     CHECK_CONTAINS(a.build_note, "newer than every build");
+    ex_assessment_free(&a);
+    /* logs-and-builds.md §5.2 (EBN, 2026-08-19): Aug26SU is 2019 CU14 15.2.1544.44 and CU15
+     * 15.2.1748.49, so a CU14 server at .45 runs an update newer than the data. */
+    a = assess("15.2.1544.45");
+    CHECK(a.newer_than_kb);
+    CHECK(a.worst != EX_STATUS_PATCHED && a.worst != EX_STATUS_CONFIG);
+    CHECK_CONTAINS(a.build_note, "newer than every build of its CU");
+    ex_assessment_free(&a);
+    /* 2019 CU9's last update is Jul21SU 15.2.858.15 (reference builds table): .16 is an
+     * unknown revision of an old CU, not a build newer than the data. */
+    a = assess("15.2.858.16");
+    CHECK(!a.newer_than_kb);
+    CHECK_INT(a.precision, EX_PRECISION_APPROX);
     ex_assessment_free(&a);
 }
 
