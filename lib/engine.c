@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +23,20 @@
 #define TICK_MS      250
 #define SMALL_BUFFER 8192
 
-static volatile sig_atomic_t stop_level;
+/* Atomic, not sig_atomic_t: the handlers of two signals may run at once in two threads of the scan, and a
+ * read-then-write would let both raise the level to the same value (one interrupt lost). */
+static atomic_int stop_level;
 
 void ex_engine_request_stop(int level)
 {
-    if (level > stop_level)
-        stop_level = level;
+    int cur = atomic_load(&stop_level);
+    while (level > cur && !atomic_compare_exchange_weak(&stop_level, &cur, level))
+        ;
+}
+
+int ex_engine_escalate_stop(void)
+{
+    return atomic_fetch_add(&stop_level, 1) + 1;
 }
 
 int ex_engine_stop_level(void)
@@ -70,6 +79,7 @@ typedef struct host {
     bool hdr_over, body_over, excluded_hit, not_loopback, cert_done;
     int retries_left;
     int64_t deadline;
+    long request_tmo_ms; /* the request's time limit: --timeout, or less when the host's budget is nearly spent */
     X509 *cert;
     ex_conn_info ci;
     char errbuf[CURL_ERROR_SIZE];
@@ -296,6 +306,7 @@ static int start_request(engine *e, host *h)
                      (h->req.http1 || e->o->http1_only) ? (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
     long tmo = e->o->request_timeout_ms < left ? e->o->request_timeout_ms : (long)left;
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+    h->request_tmo_ms = tmo;
     ex_buf_reset(&h->hbuf);
     ex_buf_reset(&h->bbuf);
     h->body_read = 0;
@@ -409,15 +420,10 @@ static bool start_host(engine *e, const ex_endpoint *ep)
 
 static bool old_tls_error(const char *msg)
 {
-    static const char *const pats[] = {"unsupported protocol",
-                                       "protocol version",
-                                       "no protocols available",
-                                       "version too low",
-                                       "wrong version number",
-                                       "no shared cipher",
-                                       "sslv3 alert handshake failure",
-                                       "dh key too small",
-                                       "legacy"};
+    static const char *const pats[] = {"unsupported protocol",   "protocol version",
+                                       "no protocols available", "version too low",
+                                       "no shared cipher",       "sslv3 alert handshake failure",
+                                       "dh key too small",       "legacy"};
     for (size_t i = 0; i < EX_ARRAY_LEN(pats); i++)
         if (strstr(msg, pats[i]))
             return true;
@@ -466,7 +472,7 @@ static ex_fail classify(host *h, CURLcode rc, long status, const char *msg)
 }
 
 /* "<kind>: <detail>", so that an error reads the same whatever curl said. */
-static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_t n)
+static void describe(ex_fail f, const char *curl_msg, long tmo, bool legacy_tls, char *out, size_t n)
 {
     const char *kind = ex_fail_name(f);
     switch (f) {
@@ -481,10 +487,21 @@ static void describe(ex_fail f, const char *curl_msg, long tmo, char *out, size_
         else
             snprintf(out, n, "%s: no complete answer within %ld ms (%s)", kind, tmo, curl_msg);
         break;
+    case EX_FAIL_HOST_TIMEOUT:
+        snprintf(out, n, "%s: the host's time budget of %ld ms (--host-timeout) ran out (%s)", kind, tmo, curl_msg);
+        break;
     case EX_FAIL_ABORTED: snprintf(out, n, "%s: connection closed without a response (%s)", kind, curl_msg); break;
     case EX_FAIL_TLS_OLD:
-        snprintf(out, n, "%s: the server offers only old TLS versions or ciphers (%s); --legacy-tls allows them", kind,
-                 curl_msg);
+        snprintf(out, n, "%s: the server offers only old TLS versions or ciphers (%s)%s", kind, curl_msg,
+                 legacy_tls ? ", older than --legacy-tls reaches" : "; --legacy-tls allows them");
+        break;
+    case EX_FAIL_TLS:
+        /* OpenSSL's "wrong version number": the first bytes back are no TLS record at all (junk, plain HTTP),
+         * which no TLS version or --legacy-tls would read. */
+        if (strstr(curl_msg, "wrong version number"))
+            snprintf(out, n, "%s: the server's answer is not TLS (%s)", kind, curl_msg);
+        else
+            snprintf(out, n, "%s: %s", kind, curl_msg);
         break;
     default: snprintf(out, n, "%s: %s", kind, curl_msg); break;
     }
@@ -508,10 +525,15 @@ static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
         h->ci.connections += (unsigned)nconn;
     curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(h->easy, CURLINFO_HTTP_VERSION, &httpv);
-    if (curl_easy_getinfo(h->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && ip[0] && !h->ci.ip[0])
+    /* Through a proxy, libcurl's primary IP is the proxy's: the target's address is then unknown here. */
+    if (!e->o->proxy && curl_easy_getinfo(h->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && ip[0] && !h->ci.ip[0])
         ex_strlcpy(h->ci.ip, ip, sizeof h->ci.ip);
     const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
     ex_fail f = classify(h, rc, status, msg);
+    /* A request cut short by the host's budget, not by --timeout, ends the host with host-timeout. */
+    if ((f == EX_FAIL_TIMEOUT || f == EX_FAIL_CONNECT_TIMEOUT) && h->request_tmo_ms < e->o->request_timeout_ms &&
+        mono_ms() >= h->deadline)
+        f = EX_FAIL_HOST_TIMEOUT;
     if (f == EX_FAIL_CONNECT_TIMEOUT && h->retries_left > 0) {
         h->retries_left--;
         h->ci.retries++;
@@ -522,7 +544,8 @@ static void deliver(engine *e, host *h, CURLcode rc, const char *errbuf)
         h->ci.http_version = httpv == CURL_HTTP_VERSION_2_0 ? 2 : 1;
     bool headers_ok = f == EX_FAIL_NONE || f == EX_FAIL_BODY_TOO_BIG || f == EX_FAIL_PROTOCOL;
     char text[320];
-    describe(f, msg, e->o->request_timeout_ms, text, sizeof text);
+    describe(f, msg, f == EX_FAIL_HOST_TIMEOUT ? e->o->host_timeout_ms : h->request_tmo_ms, e->o->legacy_tls, text,
+             sizeof text);
     ex_http_response r = {.status = headers_ok ? (int)status : 0,
                           .headers = h->hbuf.data,
                           .headers_len = headers_ok ? h->hbuf.len : 0,

@@ -87,6 +87,8 @@ int ex_engine_run(const ex_engine_opts *o, const ex_engine_ops *ops, void *user,
 /* Async-signal-safe: level 1 = start no new hosts, finish those in flight;
  * level 2 = cut every host now (their results are still delivered). */
 void ex_engine_request_stop(int level);
+/* Async-signal-safe: one level more than now (one more interrupt); returns the new level. */
+int ex_engine_escalate_stop(void);
 int ex_engine_stop_level(void);
 
 /* Raise RLIMIT_NOFILE toward want (soft up to the hard limit). Returns the

@@ -646,8 +646,9 @@ ex_probe_state ex_fp_read_abort(const ex_http_response *trigger, const ex_http_r
                                 size_t evlen)
 {
     if (trigger->fail == EX_FAIL_ABORTED && baseline && baseline->status > 0) {
-        snprintf(ev, evlen, "%s -> connection closed without a response; without the trigger %s -> %d",
-                 trigger->endpoint, baseline->endpoint, baseline->status);
+        /* the baseline's status before its URL: a long URL may be cut, the decisive answer is not */
+        snprintf(ev, evlen, "%s -> connection closed without a response; without the trigger: %d to %s",
+                 trigger->endpoint, baseline->status, baseline->endpoint);
         return EX_PSTATE_MITIGATED;
     }
     snprintf(ev, evlen, "%s -> %s%s%s", trigger->endpoint, ex_fail_name(trigger->fail), baseline ? "; baseline " : "",

@@ -96,7 +96,8 @@ static void set_req(ex_plan *p, ex_http_request *r, const char *path, size_t kee
 {
     *r = (ex_http_request){.method = "GET", .body_keep = keep};
     ex_strlcpy(r->path, path, sizeof r->path);
-    snprintf(p->current, sizeof p->current, "GET %.110s", path);
+    /* 150: the longest probe path (ProxyNotShell's, 127 bytes) is named whole in errors and evidence */
+    snprintf(p->current, sizeof p->current, "GET %.150s", path);
 }
 
 bool ex_plan_next(ex_plan *p, ex_http_request *r)
@@ -279,10 +280,27 @@ static int on_trigger(ex_plan *p, ex_probe_id id, const ex_http_response *r, int
     return next_step;
 }
 
+/* An abort that the baseline shows to be a URL-rewrite rule is a finding (mitigated), not an error:
+ * take the trigger's error line back out of the host's errors. */
+static void drop_trigger_error(ex_plan *p)
+{
+    size_t len = strlen(p->pending_endpoint);
+    for (size_t i = p->nerrors; i-- > 0;) {
+        if (strncmp(p->errors[i], p->pending_endpoint, len) != 0 || strncmp(p->errors[i] + len, ": ", 2) != 0)
+            continue;
+        memmove(p->errors[i], p->errors[i + 1], (p->nerrors - i - 1) * sizeof p->errors[0]);
+        p->nerrors--;
+        return;
+    }
+}
+
 static int on_baseline(ex_plan *p, ex_probe_id id, const ex_http_response *r, int next_step)
 {
     char ev[EX_FP_EVIDENCE];
-    record_probe(p, id, ex_fp_read_abort(&p->pending_trigger, r, ev, sizeof ev), ev);
+    ex_probe_state s = ex_fp_read_abort(&p->pending_trigger, r, ev, sizeof ev);
+    if (s == EX_PSTATE_MITIGATED)
+        drop_trigger_error(p);
+    record_probe(p, id, s, ev);
     return fatal(r->fail) ? ST_DONE : next_step;
 }
 

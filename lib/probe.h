@@ -56,7 +56,7 @@ typedef struct ex_plan {
     ex_fp fp;
     /* a trigger that was aborted, waiting for its baseline */
     ex_http_response pending_trigger;
-    char pending_endpoint[128];
+    char pending_endpoint[160];
     ex_probe_state first_shell; /* ProxyShell: result of the owa variant */
     char first_shell_ev[EX_FP_EVIDENCE];
     char errors[EX_PLAN_MAX_ERRORS][EX_PLAN_ERROR_LEN];
@@ -64,7 +64,7 @@ typedef struct ex_plan {
     bool more_errors;
     unsigned requests;
     char host_name[256]; /* "" for an address target */
-    char current[128];   /* endpoint text of the request in flight */
+    char current[160];   /* endpoint text of the request in flight */
     char follow[256];    /* the redirect of /owa/ to read once */
     bool loop_reported;
 } ex_plan;

@@ -428,9 +428,13 @@ static int parse_masscan_json(const char *line, ex_target_spec *o, char *err, si
         return fail(err, errlen, "bad masscan JSON line: %s", je.text);
     }
     const char *ip = json_string_value(json_object_get(j, "ip"));
-    json_t *port = json_object_get(json_array_get(json_object_get(j, "ports"), 0), "port");
+    json_t *first = json_array_get(json_object_get(j, "ports"), 0);
+    json_t *port = json_object_get(first, "port");
+    const char *status = json_string_value(json_object_get(first, "status"));
     int r = -1;
-    if (!ip)
+    if (status && strcmp(status, "open") != 0)
+        r = 0; /* a closed port (masscan --show closed), as for -oL */
+    else if (!ip)
         fail(err, errlen, "masscan JSON line without \"ip\"");
     else if (ex_target_parse(ip, o, err, errlen) == 0 && o->kind == EX_SPEC_RANGE) {
         r = 1;
@@ -449,7 +453,9 @@ int ex_target_parse_line(const char *line, ex_target_spec *o, char *err, size_t 
 {
     while (isspace((unsigned char)*line))
         line++;
-    if (!*line || *line == '#' || ((*line == '[' || *line == ']') && line[1 + strspn(line + 1, " \t\r\n,")] == '\0'))
+    /* masscan 1.3 -oJ writes ",\n" before every record but the first: a lone comma is punctuation. */
+    if (!*line || *line == '#' ||
+        ((*line == '[' || *line == ']' || *line == ',') && line[1 + strspn(line + 1, " \t\r\n,")] == '\0'))
         return 0;
     if (*line == '{')
         return parse_masscan_json(line, o, err, errlen);

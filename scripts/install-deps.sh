@@ -9,9 +9,10 @@ BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev gettext
   libcurl4-openssl-dev libssl-dev libyara-dev libsqlite3-dev libevtx-dev libregf-dev libbfio-dev
   libexpat1-dev libarchive-dev libpcre2-dev libjansson-dev openssl ca-certificates"
 # Test and benchmark peers: bc (bench timings), nmap, curl, yara, ripgrep, python3 (Test-ProxyLogon
-# stand-in), sqlite3 CLI, chromium + poppler for the report rendering test, iproute2.
+# stand-in), sqlite3 CLI, chromium + poppler for the report rendering test, iproute2,
+# nghttp2-server (nghttpd) for the HTTP/2 scan test.
 TEST_PKGS="bc curl nmap yara ripgrep python3 sqlite3 chromium poppler-utils iproute2 procps
-  libevtx-utils time fonts-dejavu-core locales"
+  libevtx-utils time fonts-dejavu-core locales nghttp2-server"
 
 want="$BUILD_PKGS"
 case "${1:-}" in

@@ -257,10 +257,26 @@ static int parse_seconds(const char *s, long *ms)
 {
     char *end;
     double v = strtod(s, &end);
-    if (*end || v <= 0 || v > 86400)
+    /* !(a && b) also refuses NaN; under 1 ms would be 0, which libcurl reads as "no limit" */
+    if (end == s || *end || !(v >= 0.001 && v <= 86400))
         return -1;
     *ms = (long)(v * 1000);
     return 0;
+}
+
+/* curl's --resolve syntax, HOST:PORT:ADDRESS[,ADDRESS...]: libcurl would refuse a bad one on every request. */
+static bool valid_resolve(const char *s)
+{
+    const char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c1 || !c2 || c1 == s || c2 == c1 + 1 || c2[1] == '\0' || c2 - c1 > 6)
+        return false;
+    unsigned long port = 0;
+    for (const char *p = c1 + 1; p < c2; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        port = port * 10 + (unsigned long)(*p - '0');
+    }
+    return port >= 1 && port <= 65535;
 }
 
 static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
@@ -301,8 +317,7 @@ static int parse_shard(const char *s, ex_targets_opts *to)
 
 static void on_sig(int sig)
 {
-    ex_engine_request_stop(ex_engine_stop_level() + 1);
-    if (ex_engine_stop_level() >= 3)
+    if (ex_engine_escalate_stop() >= 3)
         _exit(EXIT_RUNTIME);
 }
 
@@ -320,19 +335,23 @@ static int load_resume(scan *s, const char *path, size_t *count)
     if (!fp)
         return errno == ENOENT ? 0 : -1;
     char *line = NULL;
-    size_t cap = 0;
+    size_t cap = 0, records = 0, others = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, fp)) > 0) {
         json_t *j = n < (1 << 20) ? json_loadb(line, (size_t)n, 0, NULL) : NULL;
         const char *t = json_string_value(json_object_get(j, "target"));
         json_int_t port = json_integer_value(json_object_get(j, "port"));
+        records += t && port > 0;
+        others += !(t && port > 0) && line[strspn(line, " \t\r\n")] != '\0';
         if (t && port > 0 && ex_targets_skip(s->targets, t, (unsigned)port) == 0)
             (*count)++;
         json_decref(j);
     }
     free(line);
     fclose(fp);
-    return 0;
+    /* A CSV or table output names no host to skip: resuming from it would scan everything again (and append
+     * duplicates to it), so say so. One cut line (an interrupted JSON Lines file) is normal. */
+    return records == 0 && others > 1 ? -2 : 0;
 }
 
 /* Appending to a file that ends in a half-written line would glue two records: cut it. */
@@ -477,6 +496,8 @@ static int option(scan *s, cli *c, int opt, const char *arg)
     case O_RESOLVE:
         if (c->nresolve == MAX_RESOLVE)
             return ex_usage_error("scan", "too many --resolve options");
+        if (!valid_resolve(arg))
+            return ex_usage_error("scan", "bad --resolve '%s' (HOST:PORT:ADDRESS)", arg);
         c->resolve[c->nresolve++] = arg;
         return 0;
     case O_MAXBODY:
@@ -605,6 +626,9 @@ static int setup_targets(scan *s, cli *c)
     }
     for (size_t i = 0; i < c->ninputs; i++) {
         c->stdin_targets |= !strcmp(c->inputs[i], "-");
+        /* files are read lazily: check them now, so that a mistyped -iL stops the scan before any traffic */
+        if (strcmp(c->inputs[i], "-") != 0 && access(c->inputs[i], R_OK) != 0)
+            return ex_runtime_error("scan", "%s: %s", c->inputs[i], strerror(errno));
         if (ex_targets_add_file(s->targets, c->inputs[i], err, sizeof err))
             return ex_usage_error("scan", "%s", err);
     }
@@ -617,9 +641,13 @@ static int setup_targets(scan *s, cli *c)
     for (size_t i = 0; i < c->nexcludes; i++)
         if (ex_targets_exclude(s->targets, c->excludes[i], err, sizeof err))
             return ex_usage_error("scan", "--exclude: %s", err);
-    for (size_t i = 0; i < c->nexclude_files; i++)
+    for (size_t i = 0; i < c->nexclude_files; i++) {
+        /* an unreadable file is a runtime error (exit 3, as for -iL); a bad line in it is a usage error */
+        if (access(c->exclude_files[i], R_OK) != 0)
+            return ex_runtime_error("scan", "--exclude-file: %s: %s", c->exclude_files[i], strerror(errno));
         if (ex_targets_exclude_file(s->targets, c->exclude_files[i], err, sizeof err))
             return ex_usage_error("scan", "--exclude-file: %s", err);
+    }
     s->eng.excluded = ex_targets_excluded(s->targets);
     return 0;
 }
@@ -627,7 +655,11 @@ static int setup_targets(scan *s, cli *c)
 static int setup_output(scan *s, cli *c)
 {
     size_t resumed = 0;
-    if (c->resume && load_resume(s, c->resume, &resumed) != 0)
+    int resume_rc = c->resume ? load_resume(s, c->resume, &resumed) : 0;
+    if (resume_rc == -2)
+        return ex_usage_error("scan", "--resume %s: no JSON Lines host record in it (--resume reads --json output)",
+                              c->resume);
+    if (resume_rc != 0)
         return ex_runtime_error("scan", "--resume %s: %s", c->resume, strerror(errno));
     if (c->resume && !s->quiet)
         fprintf(stderr, "exaudit scan: resuming: %zu hosts already done in %s\n", resumed, c->resume);

@@ -314,3 +314,23 @@ expect_eq "a non-loopback fleet is a usage error" "$RC" 2
 expect_eq "a non-loopback --single is a usage error" "$RC" 2
 "$LAB" --mix nonsense >/dev/null 2>&1; RC=$?
 expect_eq "an unknown mix is a usage error" "$RC" 2
+
+# The wildcard listener serves loopback destinations only (issue 3, docs/lab.md): in a network namespace of its own
+# (nothing leaves it), 192.0.2.1 (TEST-NET-1) is put on lo; a connection to it reaches the listener and is reset,
+# while a 127.1.0.0/16 host of the same lab answers.
+NS_OUT=$(timeout 30 unshare -n bash -c '
+    ip link set lo up 2>/dev/null && ip addr add 192.0.2.1/32 dev lo 2>/dev/null || { echo "no-netns"; exit 0; }
+    "$1" --hosts 4 --ready-file "$2/ns.ready" >/dev/null 2>"$2/ns.err" &
+    L=$!
+    for _ in $(seq 1 100); do [ -s "$2/ns.ready" ] && break; sleep 0.05; done
+    P=$(cat "$2/ns.ready")
+    curl -sk --max-time 5 --noproxy "*" -o /dev/null -w "loopback:%{http_code} " "https://127.1.0.1:$P/owa/auth/logon.aspx"
+    curl -sk --max-time 5 --noproxy "*" -o /dev/null -w "other:%{http_code}" "https://192.0.2.1:$P/owa/auth/logon.aspx"
+    kill -TERM $L; wait $L
+    echo " $(cat "$2/ns.err")"' _ "$LAB" "$TMP" 2>/dev/null)
+if [ "$NS_OUT" = "no-netns" ] || [ -z "$NS_OUT" ]; then
+    echo "ok - a non-loopback destination is refused # SKIP no network namespace here (unshare -n)"
+else
+    expect_contains "a loopback destination is served, a non-loopback one gets no answer" "$NS_OUT" "loopback:200 other:000"
+    expect_contains "the lab counts the refused non-loopback connection" "$NS_OUT" "1 refused (not loopback)"
+fi

@@ -9,7 +9,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T
     -days 30 -subj "/CN=mail.contoso.example" -addext "subjectAltName=DNS:mail.contoso.example" 2>/dev/null
 python3 "$SRC/tests/e2e/scan_server.py" "$TMP/cert.pem" "$TMP/key.pem" "$TMP/port" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
+python3 "$SRC/tests/e2e/connect_proxy.py" "$TMP/proxy.port" "$TMP/proxy.log" &
+PROXY=$!
+trap 'kill $SERVER $PROXY 2>/dev/null; wait $SERVER $PROXY 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 1 200); do [ -s "$TMP/port" ] && break; sleep 0.05; done
 PORT=$(cat "$TMP/port" 2>/dev/null)
 [ -n "$PORT" ] || { fail "scan server started"; exit 0; }
@@ -98,3 +100,84 @@ expect_eq "a host name is sent as SNI and resolved via --resolve" \
     "mail.contoso.example 127.77.0.3 mail.contoso.example"
 run "${SCAN[@]}" -q --json 192.0.2.1
 expect_contains "non-loopback addresses are refused under EXAUDIT_LOOPBACK_ONLY" "$OUT" "refused: the address is excluded"
+
+# --proxy (issue 3: "an optional proxy"): every host goes through a CONNECT proxy on loopback. Regression: the
+# record's "ip" was the proxy's address (libcurl's primary IP through a proxy), not the target's.
+for _ in $(seq 1 200); do [ -s "$TMP/proxy.port" ] && break; sleep 0.05; done
+run "${SCAN[@]}" -q --json --proxy "http://127.0.0.1:$(cat "$TMP/proxy.port")" 127.77.0.1 \
+    https://mail.contoso.example:"$PORT"/ --resolve mail.contoso.example:"$PORT":127.77.0.3
+expect_eq "--proxy: the proxy carried each host" "$(sort -u "$TMP/proxy.log" | tr '\n' ' ')" \
+    "CONNECT 127.77.0.1:$PORT HTTP/1.1 CONNECT mail.contoso.example:$PORT HTTP/1.1 "
+expect_eq "--proxy: the scan through it reads the same host, ip is the target's (unknown for a name)" \
+    "$(printf '%s\n' "$OUT" | python3 -c 'import json,sys
+for l in sys.stdin: d=json.loads(l); print(d["target"], d["ip"], d["exchange"], (d["build"] or {}).get("version"))' | sort | tr '\n' ' ')" \
+    "127.77.0.1 127.77.0.1 onprem 15.1.2176.2 mail.contoso.example None unknown None "
+
+# RLIMIT_NOFILE (issue 3: "raised and reported when too low"): a hard limit of 200 cannot hold 5,000 hosts in
+# flight (2 descriptors per host + 64, docs/scan.md): the scan says so, lowers the concurrency and still finishes.
+run bash -c 'ulimit -n 200 && exec "$@"' _ "${SCAN[@]}" --json -q --concurrency 5000 127.77.0.1 127.77.0.3
+expect_contains "a too low open-file limit is reported" "$ERR" "the open-file limit (RLIMIT_NOFILE) is 200, too low for --concurrency 5000; using 68"
+expect_eq "and the scan still finishes" "$(printf '%s\n' "$OUT" | grep -c '"target"')" "2"
+run bash -c 'ulimit -n 40 && exec "$@"' _ "${SCAN[@]}" --json -q 127.77.0.1
+expect_eq "a limit too low for any host is a runtime error" "$RC $(grep -c 'too low to scan' <<<"$ERR")" "3 1"
+
+# --host-timeout shorter than --timeout (docs/scan.md: "then the host ends with host-timeout"). Regression: the
+# error was "timeout", as if --timeout had run out.
+run "$EXAUDIT" scan -p "$PORT" --json -q --timeout 30 --host-timeout 1 127.77.0.5
+expect_contains "the host's budget running out is a host-timeout" "$OUT" "GET /owa/auth/logon.aspx: host-timeout: the host's time budget of 1000 ms"
+
+# --retries (issue 3: "retries only where they help (a connect timeout, not a 404)"): a listener whose accept queue
+# is full drops new SYNs, so the TCP connect times out; it is retried --retries times, then named connect-timeout.
+python3 - "$TMP/full.port" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+fill = []
+for _ in range(4):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(s.getsockname())
+    except BlockingIOError:
+        pass
+    fill.append(c)
+time.sleep(0.3)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(30)
+PY
+FULL=$!
+for _ in $(seq 1 200); do [ -s "$TMP/full.port" ] && break; sleep 0.05; done
+run "$EXAUDIT" scan -q --json -p "$(cat "$TMP/full.port")" --connect-timeout 1 --retries 2 127.0.0.1
+kill $FULL 2>/dev/null; wait $FULL 2>/dev/null
+expect_eq "a connect timeout is retried --retries times" \
+    "$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["timings"]["retries"], d["timings"]["requests"], d["errors"][0].split(": ")[1])' <<<"$OUT")" \
+    "2 3 connect-timeout"
+
+# Exit codes of docs/scan.md: an unreadable input file is a runtime error (3), for -iL and --exclude-file alike
+# (regressions: --exclude-file gave 2; -iL failed only after the other targets were scanned); a bad line in the exclude file is a usage error (2): nothing is scanned.
+run "${SCAN[@]}" -q --json -iL "$TMP/no-such-file" 127.77.0.1
+expect_eq "-iL unreadable: exit 3 before anything is scanned" "$RC:$OUT" "3:"
+run "${SCAN[@]}" -q --json --exclude-file "$TMP/no-such-file" 127.77.0.1
+expect_eq "--exclude-file unreadable: exit 3, nothing scanned" "$RC:$OUT" "3:"
+printf '127.77.0.2\nnot a target!\n' >"$TMP/bad-exclude"
+run "${SCAN[@]}" -q --json --exclude-file "$TMP/bad-exclude" 127.77.0.1
+expect_eq "--exclude-file with a bad line: exit 2, nothing scanned" "$RC:$OUT" "2:"
+
+# --resume reads --json output; given a CSV it skipped nothing, rescanned every host and appended duplicates to it.
+"${SCAN[@]}" --csv -q -o "$TMP/res.csv" 127.77.0.3 >/dev/null 2>&1
+run "${SCAN[@]}" --csv -q --resume "$TMP/res.csv" -o "$TMP/res.csv" 127.77.0.3 127.77.0.4
+expect_eq "--resume of a CSV file is a usage error, and the file is left as it was" "$RC $(wc -l <"$TMP/res.csv")" "2 2"
+expect_contains "--resume of a CSV file says why" "$ERR" "no JSON Lines host record"
+
+# Engine options are checked up front (regressions: a malformed --resolve failed every request of every host with
+# libcurl's "Couldn't parse CURLOPT_RESOLVE entry"; a NaN timeout was taken; under 1 ms became libcurl's "no limit").
+for bad in "--resolve bad" "--resolve mail.example::127.0.0.1" "--resolve mail.example:99999:127.0.0.1" \
+    "--connect-timeout nan" "--timeout 0.0001" "--host-timeout inf"; do
+    # shellcheck disable=SC2086
+    run "$EXAUDIT" scan -q --json $bad 127.77.0.1
+    expect_eq "$bad is a usage error, nothing scanned" "$RC:$OUT" "2:"
+done

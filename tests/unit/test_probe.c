@@ -195,6 +195,12 @@ TEST(aborted_trigger_gets_a_baseline)
     CHECK_CONTAINS(p.fp.probes[EX_PROBE_PROXYLOGON].evidence, "connection closed without a response");
     /* ProxyNotShell: the baseline without "Powershell" also aborts here -> not a mitigation */
     CHECK_INT(p.fp.probes[EX_PROBE_PROXYNOTSHELL].state, EX_PSTATE_INCONCLUSIVE);
+    /* issue 3: an abort on the trigger alone is reported as mitigated, "not as an error"; the ProxyNotShell
+     * aborts (trigger and baseline both) stay errors */
+    for (size_t e = 0; e < p.nerrors; e++)
+        CHECK(strstr(p.errors[e], "/owa/auth/x.js") == NULL);
+    CHECK_INT(p.nerrors, 2);
+    CHECK_CONTAINS(p.errors[0], "autodiscover.json?a@foo.var");
 }
 
 TEST(no_active_sends_no_probe)
@@ -239,4 +245,25 @@ TEST(exchange_2010_gets_no_2013_probes)
     for (size_t i = 0; i < log.n; i++)
         CHECK(strstr(log.paths[i], "x.js") == NULL);
     CHECK_CONTAINS(p.fp.probes[EX_PROBE_PROXYLOGON].why_skipped, "does not apply");
+}
+
+/* EOMTv2's rule aborts only the ProxyNotShell URL with "Powershell" (docs/probes.md): the evidence must name that
+ * whole trigger and the baseline's answer. Regression: both were cut off (a 110-byte label and the status last). */
+TEST(proxynotshell_mitigation_evidence_is_whole)
+{
+    ex_plan p;
+    run_log log;
+    start(&p, true);
+    answer script[] = {{"/owa/auth/logon.aspx", NULL, 200, 0, "", LOGON_2016_CU19},
+                       {"/autodiscover/autodiscover.json?a@foo.var/owa/?&Email=autodiscover/autodiscover.json?a@foo.var"
+                        "&Protocol=XYZ&FooProtocol=Powershell",
+                        NULL, 0, EX_FAIL_ABORTED, NULL, NULL},
+                       {"/", NULL, 302, 0, "X-FEServer: EX1\r\nLocation: /owa/\r\n", ""},
+                       {0}};
+    run_plan(&p, script, &log);
+    CHECK_INT(p.fp.probes[EX_PROBE_PROXYNOTSHELL].state, EX_PSTATE_MITIGATED);
+    CHECK_CONTAINS(p.fp.probes[EX_PROBE_PROXYNOTSHELL].evidence, "&Protocol=XYZ&FooProtocol=Powershell -> connection "
+                                                                 "closed without a response; without the trigger: 302");
+    for (size_t e = 0; e < p.nerrors; e++)
+        CHECK(strstr(p.errors[e], "FooProtocol") == NULL);
 }

@@ -81,6 +81,28 @@ TEST(masscan_and_zmap_lines)
     CHECK_INT(ex_target_parse_line("{\"ip\": 5}", &s, err, sizeof err), -1);
 }
 
+/* masscan 1.3.2 (Debian 12) -oJ: its binary holds the strings "[\n", "{ ", "  \"ip\": \"%s\", ", "}\n", ",\n"
+ * and "]\n": the comma goes on a line of its own before every record but the first (out-json.c), and a record
+ * can carry a non-open status with --show closed. */
+TEST(masscan_json_lone_comma_and_closed_port)
+{
+    ex_target_spec s;
+    char err[256];
+    CHECK_INT(ex_target_parse_line("{   \"ip\": \"198.51.100.9\",   \"timestamp\": \"1700000000\", \"ports\": [ "
+                                   "{\"port\": 443, \"proto\": \"tcp\", \"status\": \"open\", \"reason\": "
+                                   "\"syn-ack\", \"ttl\": 64} ] }",
+                                   &s, err, sizeof err),
+              1);
+    CHECK_INT(ex_target_parse_line(",", &s, err, sizeof err), 0);
+    CHECK_INT(ex_target_parse_line(" ,\r", &s, err, sizeof err), 0);
+    CHECK_INT(ex_target_parse_line("{   \"ip\": \"198.51.100.10\",   \"timestamp\": \"1700000000\", \"ports\": [ "
+                                   "{\"port\": 443, \"proto\": \"tcp\", \"status\": \"closed\", \"reason\": "
+                                   "\"rst\", \"ttl\": 64} ] }",
+                                   &s, err, sizeof err),
+              0);
+    CHECK_INT(ex_target_parse_line(",198.51.100.11", &s, err, sizeof err), -1);
+}
+
 TEST(dedup_keeps_first_occurrence_in_order)
 {
     const char *args[] = {"192.0.2.1",    "192.0.2.0/30", "192.0.2.1",     "192.0.2.2-3",
