@@ -223,16 +223,26 @@ static const char *cve_status(const json_t *a, const char *cve)
     return NULL;
 }
 
-/* Was the server exploitable when the attempt was made? The hunt's timeline answers from the time the fix was
- * installed ("yes"/"no"); only when it cannot (or there is no timeline) does today's status stand in: a server
- * patched and rescanned after the attacks must not drop out of the draft, nor one patched before them enter it. */
-static bool exploitable_at_attack(const json_t *hunt, const json_t *a, const char *cve)
+/* The time of a fact of the hunt's timeline ("patch.installed"), ISO, or NULL. */
+static const char *timeline_time(const json_t *hunt, const char *key)
 {
-    const char *then = jstr(json_object_get(hunt, "timeline"), "exploitable_during_attacks");
-    if (then && (!strcmp(then, "yes") || !strcmp(then, "no")))
-        return !strcmp(then, "yes");
-    const char *st = cve_status(a, cve);
-    return is_status(st, "vulnerable") || is_status(st, "possibly");
+    const json_t *e;
+    size_t i;
+    json_array_foreach(json_object_get(hunt, "timeline"), i, e) if (is_status(jstr(e, "key"), key)) return jstr(e,
+                                                                                                                "time");
+    return NULL;
+}
+
+/* Was the server exploitable when the attempt was made? Vulnerable (or possibly) today means it was then. Patched
+ * today, it was when the hunt found the fix installed after the attempt (ExSetup.exe's time, the fact
+ * "patch.installed"): a server patched and rescanned after the attacks must not drop out of the draft. Both times
+ * are ISO UTC, so text order is time order. */
+static bool exploitable_at_attack(const json_t *hunt, const json_t *a, const char *cve, const char *when)
+{
+    const char *st = cve_status(a, cve), *fixed = timeline_time(hunt, "patch.installed");
+    if (is_status(st, "vulnerable") || is_status(st, "possibly"))
+        return true;
+    return is_status(st, "patched") && fixed && when && strcmp(when, fixed) < 0;
 }
 
 /* Why a finding makes the host reportable: "compromise", "exploitable-while-attacked" or NULL. */
@@ -244,7 +254,8 @@ static const char *reportable_reason(const json_t *fj, const json_t *a, const js
     const char *why = NULL;
     if (ex_finding_is_compromise(&f))
         why = "compromise";
-    else if (f.kind == EX_KIND_ATTEMPT && f.severity > EX_SEV_INFO && f.cve && exploitable_at_attack(hunt, a, f.cve))
+    else if (f.kind == EX_KIND_ATTEMPT && f.severity > EX_SEV_INFO && f.cve &&
+             exploitable_at_attack(hunt, a, f.cve, jstr(fj, "time")))
         why = "exploitable-while-attacked";
     ex_finding_free(&f);
     return why;
@@ -439,15 +450,6 @@ static const char *exposed_since(const ex_report *r, const json_t *a, const char
             since = b->date, *cve = jstr(c, "id");
     }
     return since;
-}
-
-static const char *timeline_time(const json_t *hunt, const char *key)
-{
-    const json_t *e;
-    size_t i;
-    json_array_foreach(json_object_get(hunt, "timeline"), i, e) if (is_status(jstr(e, "key"), key)) return jstr(e,
-                                                                                                                "time");
-    return NULL;
 }
 
 static const char *logs_from(const json_t *hunt)

@@ -122,7 +122,7 @@ TEST(gdpr_draft_for_an_attempt_on_a_vulnerable_server_with_72_hours)
 }
 
 /* The hunt knew when the fix went in (ExSetup.exe's time): a server patched and rescanned after the attacks was
- * still exploitable while they were seen, and one patched before them was not, whatever today's scan says.
+ * still exploitable while they were seen, and one patched before them was not, though today's scans agree.
  * Mar21SU (2021-03-02) came after attempts on 2021-02-27 (Volexity's first exploitation dates, README.md). */
 TEST(gdpr_draft_follows_the_hunt_timeline_not_todays_build)
 {
@@ -135,8 +135,9 @@ TEST(gdpr_draft_follows_the_hunt_timeline_not_todays_build)
     ex_findings a1 = {0}, a2 = {0};
     push(&a1, EX_KIND_ATTEMPT, EX_SEV_HIGH, "CVE-2021-26855", "C:/HttpProxy/Ecp/x.LOG", 1614412800);
     push(&a2, EX_KIND_ATTEMPT, EX_SEV_HIGH, "CVE-2021-26855", "C:/HttpProxy/Ecp/y.LOG", 1614412800);
-    json_t *late = json_pack("{s:s}", "exploitable_during_attacks", "yes");
-    json_t *early = json_pack("{s:s}", "exploitable_during_attacks", "no");
+    /* The timeline as hunt --db stores it: facts with their times. */
+    json_t *late = json_pack("[{s:s, s:s}]", "key", "patch.installed", "time", "2021-03-04T10:00:00Z");
+    json_t *early = json_pack("[{s:s, s:s}]", "key", "patch.installed", "time", "2021-02-20T10:00:00Z");
     ex_store_put_hunt(b.s, hunt, "late.example", &a1, NULL, late);
     ex_store_put_hunt(b.s, hunt, "early.example", &a2, NULL, early);
     build_report(&b, 0);
