@@ -193,22 +193,6 @@ const ex_kb *ex_kb_open(const char *data_dir, char *warn, size_t warnlen)
     return keep(kb);
 }
 
-static int mkdir_p(const char *dir)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
-        return -1;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return (mkdir(tmp, 0755) != 0 && errno != EEXIST) ? -1 : 0;
-}
-
 int ex_kb_install(const char *data_dir, const char *text, size_t len, const ex_kb *current, char *msg, size_t msglen)
 {
     char dir[4096], tmp[4200], path[4200], err[512];
@@ -227,7 +211,7 @@ int ex_kb_install(const char *data_dir, const char *text, size_t len, const ex_k
     snprintf(msg, msglen, "installed knowledge base %s (%s): %zu builds, %zu CVEs", kb->version, kb->date, kb->nbuilds,
              kb->ncves);
     ex_kb_free(kb);
-    if (ex_kb_data_dir(data_dir, dir, sizeof dir) != 0 || mkdir_p(dir) != 0) {
+    if (ex_kb_data_dir(data_dir, dir, sizeof dir) != 0 || ex_mkdir_p(dir, 0755) != 0) {
         snprintf(msg, msglen, "cannot create data directory: %s", strerror(errno));
         return -1;
     }

@@ -294,3 +294,21 @@ int64_t ex_today_days(void)
     int64_t d = fixed ? ex_date_to_days(fixed) : -1;
     return d >= 0 ? d : (int64_t)(time(NULL) / 86400);
 }
+
+int ex_mkdir_p(const char *dir, unsigned mode)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, (mode_t)mode) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return (mkdir(tmp, (mode_t)mode) != 0 && errno != EEXIST) ? -1 : 0;
+}

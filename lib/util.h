@@ -31,6 +31,8 @@ char *ex_buf_steal(ex_buf *b);
  * message in err on failure. Opens read-only, and with O_NOATIME where the
  * kernel allows it, so that evidence access times are left alone. */
 char *ex_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+/* Create dir and every missing parent (mkdir -p) with the given mode; 0 or -1 (errno set). */
+int ex_mkdir_p(const char *dir, unsigned mode);
 
 /* Open a file read-only without touching its access time where possible. */
 int ex_open_readonly(const char *path);

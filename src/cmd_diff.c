@@ -75,9 +75,10 @@ static int pick_runs(ex_store *s, int argc, char **argv, int64_t *a, int64_t *b)
     ex_run_info runs[64];
     int n = ex_runs_latest(s, "scan", runs, 64), found = 0;
     for (int i = 0; i < n && found < 2; i++) {
-        if (strcmp(runs[i].status, "done") != 0 || ex_run_results(s, runs[i].id) <= 0) {
+        long hosts = ex_run_results(s, runs[i].id);
+        if (strcmp(runs[i].status, "done") != 0 || hosts <= 0) {
             fprintf(stderr, "exaudit diff: skipping scan run %lld (%s, %ld hosts)\n", (long long)runs[i].id,
-                    runs[i].status, ex_run_results(s, runs[i].id));
+                    runs[i].status, hosts);
             continue;
         }
         *(found++ ? a : b) = runs[i].id;

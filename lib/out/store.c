@@ -22,6 +22,7 @@
 #include "out/state.h"
 #include "store_int.h"
 #include "targets.h"
+#include "util.h"
 
 #define BUSY_TIMEOUT_MS 60000
 
@@ -141,18 +142,8 @@ int ex_store_default_path(char *out, size_t n)
         return -1;
     /* ex_kb_data_dir names $XDG_DATA_HOME/exaudit or ~/.local/share/exaudit;
      * create every missing level: a fresh account has no ~/.local at all. */
-    for (char *p = dir + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        int rc = mkdir(dir, 0700);
-        *p = c;
-        if (rc != 0 && errno != EEXIST)
-            return -1;
-        if (!c)
-            break;
-    }
+    if (ex_mkdir_p(dir, 0700) != 0)
+        return -1;
     int k = snprintf(out, n, "%s/%s", dir, EX_STORE_FILE);
     return k > 0 && (size_t)k < n ? 0 : -1;
 }
